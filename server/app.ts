@@ -1,0 +1,63 @@
+import path from 'node:path';
+import express from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { APP_ROOT, type Config } from './config.js';
+import type { StoryService } from './services/stories.js';
+import { readApiRoutes } from './web/api.js';
+import { errorHandler, notFound } from './web/errors.js';
+import { pageRoutes } from './web/pages.js';
+
+export interface AppDeps {
+  service: StoryService;
+  config: Pick<Config, 'env' | 'baseUrl'>;
+  logger: Logger;
+}
+
+/** Routes and middleware; no environment reads and no listen, so tests build it freely. */
+export function createApp({ service, config, logger }: AppDeps): express.Express {
+  const app = express();
+  app.set('views', path.join(APP_ROOT, 'views'));
+  app.set('view engine', 'ejs');
+  app.set('json escape', true);
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger,
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      // method, path and status are what an operator reads; headers may carry credentials
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'img-src': ["'self'", 'https:', 'data:'],
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
+  app.use('/static', express.static(path.join(APP_ROOT, 'server', 'public'), { maxAge: '1h' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+  app.use('/api', readApiRoutes(service));
+  app.use(pageRoutes(service));
+
+  app.use(notFound);
+  app.use(
+    errorHandler({
+      showStack: config.env === 'development',
+      log: (error, req) => req.log?.error({ err: error }, 'request failed') ?? logger.error({ err: error }),
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,32 @@
+import { Router, type Request, type Response } from 'express';
+import type { StoryService } from '../services/stories.js';
+import { chronologyJson } from './present.js';
+
+/** Strong validator: a story's version changes with every change to it or its events. */
+export function storyEtag(version: number): string {
+  return `"${version}"`;
+}
+
+function sendFresh(req: Request, res: Response, etag: string, body: () => unknown): void {
+  res.set({ ETag: etag, 'Cache-Control': 'no-cache' });
+  if (req.fresh) {
+    res.status(304).end();
+    return;
+  }
+  res.json(body());
+}
+
+export function readApiRoutes(service: StoryService): Router {
+  const router = Router();
+
+  router.get('/stories', async (_req, res) => {
+    res.set('Cache-Control', 'no-cache').json({ stories: await service.listStories() });
+  });
+
+  router.get('/stories/:slug', async (req, res) => {
+    const record = await service.getStory(req.params.slug);
+    sendFresh(req, res, storyEtag(record.story.version), () => chronologyJson(record));
+  });
+
+  return router;
+}
