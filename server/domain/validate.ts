@@ -22,7 +22,12 @@ const DATE_MESSAGES = {
 
 const text = (max: number, min = 0) => z.string().trim().min(min).max(max);
 
-const webUrl = z.string().trim().max(2000).refine(isWebUrl, { params: { code: 'invalid_url' }, message: 'must be an absolute http(s) URL' });
+const webUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .refine(isWebUrl, { params: { code: 'invalid_url' }, message: 'must be an absolute http(s) URL' })
+  .transform((url) => new URL(url).href);
 
 export function isWebUrl(value: string): boolean {
   try {
@@ -133,7 +138,8 @@ export function validateEvent(raw: unknown, story: Pick<Story, 'timeZone'>): Eve
   }
   if (!result.success || problems.length > 0) throw new ValidationError(problems);
   const data = result.data;
-  const tags = [...new Map(data.tags.map((t) => [t.toLocaleLowerCase(), t])).values()];
+  const seen = new Set<string>();
+  const tags = data.tags.filter((t) => !seen.has(t.toLocaleLowerCase()) && seen.add(t.toLocaleLowerCase()));
   const event: EventInput & { timeZone: string } = { ...data, date: date!, endDate: endDate || undefined, timeZone: zone, tags };
   return withoutUndefined(event);
 }

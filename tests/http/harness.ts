@@ -1,0 +1,25 @@
+import path from 'node:path';
+import { pino } from 'pino';
+import { createApp } from '../../server/app.js';
+import { APP_ROOT } from '../../server/config.js';
+import { fixedClock } from '../../server/services/clock.js';
+import { loadDemoIfEmpty } from '../../server/services/demo.js';
+import { StoryService } from '../../server/services/stories.js';
+import { MemoryStore } from '../../server/storage/memory-store.js';
+
+export const DEMO_SLUG = 'openai-limogeage-sam-altman';
+
+/** The real app on an in-memory store, with a fixed clock and the demo story loaded. */
+export async function demoApp(options: { demo?: boolean } = {}) {
+  const store = new MemoryStore();
+  const clock = fixedClock('2023-11-20T13:02:00.000Z');
+  const service = new StoryService({ store, clock });
+  if (options.demo !== false) await loadDemoIfEmpty(service, path.join(APP_ROOT, 'data', 'demo-story.json'));
+  const app = createApp({ service, config: { env: 'test', baseUrl: undefined }, logger: pino({ level: 'silent' }) });
+  return { app, service, store, clock };
+}
+
+/** The ids of the event cards in page order. */
+export function articleIds(html: string): string[] {
+  return [...html.matchAll(/<article id="([^"]+)"/g)].map((m) => m[1]!);
+}

@@ -1,0 +1,25 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LowdbStore } from '../../server/storage/lowdb-store.js';
+import { MemoryStore } from '../../server/storage/memory-store.js';
+import { storeContract } from './contract.js';
+
+storeContract('memory', () => ({
+  open: async () => new MemoryStore(),
+}));
+
+storeContract('lowdb', () => {
+  let dir = '';
+  return {
+    async open() {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'chrono-contract-'));
+      return LowdbStore.open(dir);
+    },
+    async reopen(store) {
+      await store.close();
+      return LowdbStore.open(dir);
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});

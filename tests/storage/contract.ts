@@ -1,0 +1,116 @@
+import { ConflictError, NotFoundError } from '../../server/domain/errors.js';
+import type { ChronoEvent, Story } from '../../server/domain/types.js';
+import type { Store } from '../../server/storage/store.js';
+
+export interface StoreHarness {
+  open(): Promise<Store>;
+  /** Closes and opens again on the same data; only for adapters that keep data. */
+  reopen?(store: Store): Promise<Store>;
+  cleanup?(): Promise<void>;
+}
+
+export function makeStory(slug: string, at = '2023-11-17T12:00:00.000Z'): Story {
+  return { slug, title: `Story ${slug}`, summary: '', language: 'fr', timeZone: 'Europe/Paris', status: 'developing', createdAt: at, updatedAt: at, version: 1 };
+}
+
+export function makeEvent(id: string, date = '2023-11-20', at = '2023-11-20T10:00:00.000Z'): ChronoEvent {
+  return {
+    id, date, timeZone: 'Europe/Paris', approximate: false, title: `Event ${id}`, body: '', sources: [], tags: [],
+    importance: 'normal', verification: 'confirmed', createdAt: at, updatedAt: at, version: 1,
+  };
+}
+
+/** What every Store adapter must do; run against each one in contract.test.ts. */
+export function storeContract(name: string, harness: () => StoreHarness): void {
+  describe(`Store contract: ${name}`, () => {
+    let h: StoreHarness;
+    let store: Store;
+
+    beforeEach(async () => {
+      h = harness();
+      store = await h.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await h.cleanup?.();
+    });
+
+    it('starts empty', async () => {
+      expect(await store.listStories()).toEqual([]);
+      expect(await store.getStory('nope')).toBeUndefined();
+    });
+
+    it('creates a story with its events and lists it with a count', async () => {
+      await store.createStory(makeStory('a'), [makeEvent('one'), makeEvent('two')]);
+      const record = await store.getStory('a');
+      expect(record?.story).toEqual(makeStory('a'));
+      expect(record?.events.map((e) => e.id)).toEqual(['one', 'two']);
+      expect(await store.listStories()).toEqual([{ ...makeStory('a'), eventCount: 2 }]);
+    });
+
+    it('refuses a second story with the same slug and keeps the first', async () => {
+      await store.createStory(makeStory('a'), [makeEvent('one')]);
+      await expect(store.createStory({ ...makeStory('a'), title: 'Other' })).rejects.toMatchObject({ code: 'story_exists' });
+      expect((await store.getStory('a'))?.story.title).toBe('Story a');
+    });
+
+    it('lists the most recently updated stories first', async () => {
+      await store.createStory(makeStory('old', '2023-01-01T00:00:00.000Z'));
+      await store.createStory(makeStory('new', '2023-06-01T00:00:00.000Z'));
+      await store.appendEvent('old', makeEvent('e'), '2023-12-01T00:00:00.000Z');
+      expect((await store.listStories()).map((s) => s.slug)).toEqual(['old', 'new']);
+    });
+
+    it('appends an event, bumping the story version and update time', async () => {
+      await store.createStory(makeStory('a'));
+      const record = await store.appendEvent('a', makeEvent('one'), '2023-11-21T08:00:00.000Z');
+      expect(record.story).toMatchObject({ version: 2, updatedAt: '2023-11-21T08:00:00.000Z' });
+      expect(record.events).toEqual([makeEvent('one')]);
+      expect(await store.getStory('a')).toEqual(record);
+    });
+
+    it('refuses an append to an unknown story or with a taken id, changing nothing', async () => {
+      await expect(store.appendEvent('ghost', makeEvent('x'), '2023-11-21T08:00:00.000Z')).rejects.toBeInstanceOf(NotFoundError);
+      await store.createStory(makeStory('a'), [makeEvent('one')]);
+      await expect(store.appendEvent('a', makeEvent('one'), '2023-11-21T08:00:00.000Z')).rejects.toBeInstanceOf(ConflictError);
+      expect((await store.getStory('a'))?.story.version).toBe(1);
+      expect((await store.getStory('a'))?.events).toHaveLength(1);
+    });
+
+    it('keeps every one of many concurrent appends, each with its own version', async () => {
+      await store.createStory(makeStory('a'));
+      const ids = Array.from({ length: 25 }, (_, i) => `e${i}`);
+      const results = await Promise.all(ids.map((id) => store.appendEvent('a', makeEvent(id), '2023-11-21T08:00:00.000Z')));
+      expect(new Set(results.map((r) => r.story.version)).size).toBe(25);
+      const record = await store.getStory('a');
+      expect(record?.story.version).toBe(26);
+      expect(record?.events.map((e) => e.id).sort()).toEqual([...ids].sort());
+    });
+
+    it('does not let a returned snapshot change under the caller', async () => {
+      await store.createStory(makeStory('a'));
+      const before = await store.getStory('a');
+      await store.appendEvent('a', makeEvent('one'), '2023-11-21T08:00:00.000Z');
+      expect(before?.events).toHaveLength(0);
+      expect(before?.story.version).toBe(1);
+    });
+
+    it('keeps stories apart', async () => {
+      await store.createStory(makeStory('a'));
+      await store.createStory(makeStory('b'));
+      await store.appendEvent('a', makeEvent('one'), '2023-11-21T08:00:00.000Z');
+      expect((await store.getStory('b'))?.events).toEqual([]);
+      expect((await store.getStory('b'))?.story.version).toBe(1);
+    });
+
+    const persistent = harness().reopen !== undefined;
+    if (persistent) it('still has everything after a reopen', async () => {
+      await store.createStory(makeStory('a'), [makeEvent('one')]);
+      await store.appendEvent('a', makeEvent('two', '2023-11-19T23:53'), '2023-11-21T08:00:00.000Z');
+      const expected = await store.getStory('a');
+      store = await h.reopen!(store);
+      expect(await store.getStory('a')).toEqual(expected);
+      expect(await store.listStories()).toEqual([{ ...expected!.story, eventCount: 2 }]);
+    });
+  });
+}
