@@ -48,7 +48,7 @@ export function lockDirectory(dir: string, pid = process.pid): DirectoryLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-      if (Number.isInteger(owner) && owner !== pid && isAlive(owner)) throw new DirectoryLockedError(dir, owner);
+      if (Number.isInteger(owner) && owner > 0 && owner !== pid && isAlive(owner)) throw new DirectoryLockedError(dir, owner);
       unlinkSync(file);
     }
   }

@@ -78,6 +78,8 @@ export class LowdbStore implements Store {
       await db.write();
     } catch (error) {
       db.data = previous;
+      // the failure may come after the rename (the directory fsync): put the old record back on disk too
+      if (previous.story) await db.write().catch(() => undefined);
       throw new StorageError(`Could not save the change: ${(error as Error).message}`, error);
     }
   }
