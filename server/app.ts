@@ -20,6 +20,7 @@ export function createApp({ service, config, logger }: AppDeps): express.Express
   const app = express();
   app.set('views', path.join(APP_ROOT, 'views'));
   app.set('view engine', 'ejs');
+  app.set('view cache', config.env !== 'development');
   app.set('json escape', true);
   app.set('query parser', 'simple');
 

@@ -25,8 +25,8 @@ export class ValidationError extends DomainError {
 }
 
 export class NotFoundError extends DomainError {
-  constructor(what: 'story' | 'event', id: string) {
-    super(`${what}_not_found`, `No ${what} "${id}"`, what === 'story' ? 'slug' : 'id');
+  constructor(what: 'story' | 'event' | 'user' | 'token', id: string) {
+    super(`${what}_not_found`, `No ${what} "${id}"`, what === 'story' ? 'slug' : what === 'user' ? 'name' : 'id');
     this.name = 'NotFoundError';
   }
 }
@@ -35,6 +35,13 @@ export class ConflictError extends DomainError {
   constructor(code: string, message: string, field?: string) {
     super(code, message, field);
     this.name = 'ConflictError';
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super('forbidden', message);
+    this.name = 'ForbiddenError';
   }
 }
 

@@ -47,15 +47,24 @@ export interface ChronoEvent {
   importance: Importance;
   verification: Verification;
   media?: Media;
+  /** public corrections, oldest first: what readers see as "Corrigé le … : note" */
+  corrections?: Correction[];
+  /** set when the event was retracted: it stays as a tombstone with the reason */
+  retraction?: { at: string; reason: string };
   createdAt: string;
   updatedAt: string;
   version: number;
 }
 
+export interface Correction {
+  at: string;
+  note: string;
+}
+
 export type StoryInput = Omit<Story, 'createdAt' | 'updatedAt' | 'version'>;
 
 /** What a caller supplies for a new event; the store fills the bookkeeping fields. */
-export type EventInput = Omit<ChronoEvent, 'id' | 'createdAt' | 'updatedAt' | 'version' | 'timeZone'> & {
+export type EventInput = Omit<ChronoEvent, 'id' | 'createdAt' | 'updatedAt' | 'version' | 'timeZone' | 'corrections' | 'retraction'> & {
   id?: string;
   timeZone?: string;
 };

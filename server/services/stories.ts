@@ -1,20 +1,55 @@
-import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { canAdminister, type Actor } from '../domain/accounts.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { slugify, uniqueId } from '../domain/ids.js';
+import { diff, type Revision, type StoryChange } from '../domain/revisions.js';
 import type { ChronoEvent, Story, StorySummary } from '../domain/types.js';
-import { validateEvent, validateStory } from '../domain/validate.js';
+import { validateEvent, validateStory, withoutUndefined } from '../domain/validate.js';
 import type { Store, StoryRecord } from '../storage/store.js';
 import type { Clock } from './clock.js';
 
-export type Change = { type: 'story.created'; story: Story } | { type: 'event.created'; story: Story; event: ChronoEvent };
+/** Published once a change is durable: live readers subscribe to these. */
+export interface Change {
+  story: Story;
+  revision: Revision;
+  /** the event as it now is; absent for story changes and deletions */
+  event?: ChronoEvent;
+}
 
 export interface StoryServiceDeps {
   store: Store;
   clock: Clock;
-  /** Told of every change once it is durable (live readers subscribe here). */
   publish?: (change: Change) => void;
 }
 
-/** The use cases on stories and events: validate, store, then publish. No HTTP here. */
+export const SYSTEM: Actor = { name: 'system', role: 'admin' };
+
+const EVENT_FIELDS = ['date', 'endDate', 'timeZone', 'approximate', 'title', 'body', 'sources', 'tags', 'importance', 'verification', 'media'] as const;
+const STORY_FIELDS = ['title', 'summary', 'language', 'timeZone', 'status'] as const;
+
+/** A JSON merge patch on a plain object: null removes a field. Keys are defined, never assigned, so `__proto__` stays data. */
+function mergePatch(base: object, patch: unknown): Record<string, unknown> {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    throw new ValidationError([{ field: '(body)', code: 'invalid_type', message: 'must be a JSON object' }]);
+  }
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else Object.defineProperty(merged, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return merged;
+}
+
+function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.filter((k) => value[k] !== undefined).map((k) => [k, value[k]])) as Pick<T, K>;
+}
+
+function requireNote(value: unknown, field: string): string {
+  const note = typeof value === 'string' ? value.trim() : '';
+  if (!note || note.length > 500) throw new ValidationError([{ field, code: note ? 'too_long' : 'required', message: note ? 'must have at most 500 characters' : 'is required' }]);
+  return note;
+}
+
+/** The use cases on stories and events: check, store, then publish. No HTTP here. */
 export class StoryService {
   constructor(private readonly deps: StoryServiceDeps) {}
 
@@ -35,24 +70,105 @@ export class StoryService {
     return { record, event };
   }
 
-  async createStory(raw: unknown, rawEvents: readonly unknown[] = []): Promise<StoryRecord> {
+  async revisions(slug: string, eventId?: string): Promise<Revision[]> {
+    const record = await this.getStory(slug);
+    if (eventId !== undefined && !record.events.some((e) => e.id === eventId) && !record.revisions.some((r) => r.eventId === eventId)) {
+      throw new NotFoundError('event', eventId);
+    }
+    return record.revisions.filter((r) => eventId === undefined || r.eventId === eventId);
+  }
+
+  async createStory(raw: unknown, rawEvents: readonly unknown[] = [], actor: Actor = SYSTEM): Promise<StoryRecord> {
+    if (!canAdminister(actor)) throw new ForbiddenError('Only admins create stories');
     const input = validateStory(raw);
     const at = this.#now();
     const story: Story = { ...input, createdAt: at, updatedAt: at, version: 1 };
     const events: ChronoEvent[] = [];
     for (const rawEvent of rawEvents) events.push(this.#newEvent(rawEvent, story, events, at));
-    const record = await this.deps.store.createStory(story, events);
-    this.deps.publish?.({ type: 'story.created', story: record.story });
+    const record = await this.deps.store.createStory(story, events, actor.name);
+    this.#publish(record);
     return record;
   }
 
-  async appendEvent(slug: string, raw: unknown): Promise<{ record: StoryRecord; event: ChronoEvent }> {
+  async updateStory(slug: string, patch: unknown, expectedVersion: number, actor: Actor): Promise<StoryRecord> {
+    const current = await this.getStory(slug);
+    const merged = mergePatch(pick(current.story, STORY_FIELDS), patch);
+    const { slug: _slug, ...next } = validateStory({ ...merged, slug });
+    const changes = diff(pick(current.story, STORY_FIELDS), next);
+    return this.#commit(slug, { kind: 'story.updated', story: next, expectedVersion, changes, at: this.#now(), actor: actor.name });
+  }
+
+  async appendEvent(slug: string, raw: unknown, actor: Actor = SYSTEM): Promise<{ record: StoryRecord; event: ChronoEvent }> {
     const current = await this.getStory(slug);
     const at = this.#now();
     const event = this.#newEvent(raw, current.story, current.events, at);
-    const record = await this.deps.store.appendEvent(slug, event, at);
-    this.deps.publish?.({ type: 'event.created', story: record.story, event });
+    const record = await this.#commit(slug, { kind: 'event.created', event, at, actor: actor.name });
     return { record, event };
+  }
+
+  /** Edits an event if it is still at `expectedVersion`; with a note, the edit is a public correction. */
+  async updateEvent(
+    slug: string,
+    id: string,
+    patch: unknown,
+    expectedVersion: number,
+    actor: Actor,
+    correction?: { note: unknown },
+  ): Promise<{ record: StoryRecord; event: ChronoEvent }> {
+    const { record: current, event: before } = await this.getEvent(slug, id);
+    if (before.retraction) throw new ConflictError('event_retracted', 'A retracted event cannot be edited', 'id');
+    const note = correction ? requireNote(correction.note, 'correction.note') : undefined;
+    if (typeof patch === 'object' && patch !== null && Object.hasOwn(patch, 'id')) {
+      throw new ValidationError([{ field: 'id', code: 'immutable', message: 'an event keeps its id; retract it and add a new one instead' }]);
+    }
+    const input = validateEvent(mergePatch(pick(before, EVENT_FIELDS), patch), current.story);
+    const at = this.#now();
+    const after: ChronoEvent = withoutUndefined({
+      ...input,
+      id,
+      corrections: note ? [...(before.corrections ?? []), { at, note }] : before.corrections,
+      createdAt: before.createdAt,
+      updatedAt: at,
+      version: before.version + 1,
+    });
+    const changes = diff(pick(before, EVENT_FIELDS), pick(after, EVENT_FIELDS));
+    if (changes.length === 0 && !note) return { record: current, event: before };
+    const kind = note ? 'event.corrected' : 'event.updated';
+    const record = await this.#commit(slug, { kind, event: after, expectedVersion, changes, note, at, actor: actor.name });
+    return { record, event: after };
+  }
+
+  /** Keeps the event as a public tombstone with the reason. */
+  async retractEvent(slug: string, id: string, reason: unknown, actor: Actor, expectedVersion?: number): Promise<{ record: StoryRecord; event: ChronoEvent }> {
+    const { event: before } = await this.getEvent(slug, id);
+    if (before.retraction) throw new ConflictError('event_retracted', 'This event is already retracted', 'id');
+    const note = requireNote(reason, 'reason');
+    const at = this.#now();
+    const after: ChronoEvent = { ...before, retraction: { at, reason: note }, updatedAt: at, version: before.version + 1 };
+    const changes = [{ field: 'retraction', before: null, after: after.retraction }];
+    const record = await this.#commit(slug, { kind: 'event.retracted', event: after, expectedVersion: expectedVersion ?? before.version, changes, note, at, actor: actor.name });
+    return { record, event: after };
+  }
+
+  /** Removes an event outright (admins only); the revision keeps what it was. */
+  async deleteEvent(slug: string, id: string, actor: Actor): Promise<StoryRecord> {
+    if (!canAdminister(actor)) throw new ForbiddenError('Only admins delete events; editors retract them');
+    const { event } = await this.getEvent(slug, id);
+    const changes = [{ field: 'event', before: event, after: null }];
+    return this.#commit(slug, { kind: 'event.deleted', eventId: id, changes, at: this.#now(), actor: actor.name });
+  }
+
+  async #commit(slug: string, change: StoryChange): Promise<StoryRecord> {
+    const record = await this.deps.store.commit(slug, change);
+    this.#publish(record);
+    return record;
+  }
+
+  #publish(record: StoryRecord): void {
+    if (!this.deps.publish) return;
+    const revision = record.revisions.at(-1)!;
+    const event = revision.eventId ? record.events.find((e) => e.id === revision.eventId) : undefined;
+    this.deps.publish({ story: record.story, revision, ...(event ? { event } : {}) });
   }
 
   #newEvent(raw: unknown, story: Story, existing: readonly ChronoEvent[], at: string): ChronoEvent {

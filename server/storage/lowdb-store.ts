@@ -2,12 +2,13 @@ import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { ConflictError, NotFoundError, StorageError } from '../domain/errors.js';
+import type { StoryChange } from '../domain/revisions.js';
 import type { ChronoEvent, Story, StorySummary } from '../domain/types.js';
 import { DurableJSONFile } from './durable-json-file.js';
-import { byRecentUpdate, summaryOf, withAppended } from './records.js';
+import { applyChange, byRecentUpdate, newRecord, summaryOf } from './records.js';
 import type { Store, StoryRecord } from './store.js';
 
-const EMPTY: StoryRecord = { story: undefined as unknown as Story, events: [] };
+const EMPTY: StoryRecord = { story: undefined as unknown as Story, events: [], revisions: [] };
 
 /**
  * One lowdb file per story under `<dir>/stories/`, so an append rewrites only its own
@@ -47,23 +48,23 @@ export class LowdbStore implements Store {
     return this.#dbs.get(slug)?.data;
   }
 
-  createStory(story: Story, events: readonly ChronoEvent[] = []): Promise<StoryRecord> {
+  createStory(story: Story, events: readonly ChronoEvent[] = [], actor = 'system'): Promise<StoryRecord> {
     return this.#serialized(story.slug, async () => {
       if (this.#dbs.has(story.slug)) throw new ConflictError('story_exists', `A story "${story.slug}" already exists`, 'slug');
       const db = this.#lowFor(story.slug);
-      db.data = { story, events: [...events] };
+      db.data = newRecord(story, events, actor);
       await this.#write(db, EMPTY);
       this.#dbs.set(story.slug, db);
       return db.data;
     });
   }
 
-  appendEvent(slug: string, event: ChronoEvent, at: string): Promise<StoryRecord> {
+  commit(slug: string, change: StoryChange): Promise<StoryRecord> {
     return this.#serialized(slug, async () => {
       const db = this.#dbs.get(slug);
       if (!db) throw new NotFoundError('story', slug);
       const previous = db.data;
-      db.data = withAppended(previous, event, at);
+      db.data = applyChange(previous, change);
       await this.#write(db, previous);
       return db.data;
     });

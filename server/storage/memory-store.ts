@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '../domain/errors.js';
+import type { StoryChange } from '../domain/revisions.js';
 import type { ChronoEvent, Story, StorySummary } from '../domain/types.js';
-import { byRecentUpdate, summaryOf, withAppended } from './records.js';
+import { applyChange, byRecentUpdate, newRecord, summaryOf } from './records.js';
 import type { Store, StoryRecord } from './store.js';
 
 /** For tests: the same contract as the file store, nothing on disk. */
@@ -15,17 +16,17 @@ export class MemoryStore implements Store {
     return this.#records.get(slug);
   }
 
-  async createStory(story: Story, events: readonly ChronoEvent[] = []): Promise<StoryRecord> {
+  async createStory(story: Story, events: readonly ChronoEvent[] = [], actor = 'system'): Promise<StoryRecord> {
     if (this.#records.has(story.slug)) throw new ConflictError('story_exists', `A story "${story.slug}" already exists`, 'slug');
-    const record = { story, events: [...events] };
+    const record = newRecord(story, events, actor);
     this.#records.set(story.slug, record);
     return record;
   }
 
-  async appendEvent(slug: string, event: ChronoEvent, at: string): Promise<StoryRecord> {
+  async commit(slug: string, change: StoryChange): Promise<StoryRecord> {
     const current = this.#records.get(slug);
     if (!current) throw new NotFoundError('story', slug);
-    const next = withAppended(current, event, at);
+    const next = applyChange(current, change);
     this.#records.set(slug, next);
     return next;
   }

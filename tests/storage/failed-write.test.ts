@@ -9,6 +9,7 @@ import { StorageError } from '../../server/domain/errors.js';
 import type { ChronoEvent, Story } from '../../server/domain/types.js';
 import { fixedClock } from '../../server/services/clock.js';
 import { StoryService, type Change } from '../../server/services/stories.js';
+import { created } from './contract.js';
 import { LowdbStore } from '../../server/storage/lowdb-store.js';
 
 const AT = '2024-03-01T10:00:00.000Z';
@@ -79,7 +80,7 @@ describe('LowdbStore: a failed write changes nothing', () => {
     awayDir = path.join(dataDir, 'stories-away');
     store = await LowdbStore.open(dataDir);
     await store.createStory(story('kept'), [event('first'), event('second')]);
-    await store.appendEvent('kept', event('third'), AT);
+    await store.commit('kept', created(event('third'), AT));
   });
 
   afterEach(async () => {
@@ -88,7 +89,7 @@ describe('LowdbStore: a failed write changes nothing', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('appendEvent rejects with storage_failed; memory and disk stay as they were', async () => {
+  test('an append rejects with storage_failed; memory and disk stay as they were', async () => {
     const before = await store.getStory('kept');
     const listBefore = await store.listStories();
     const diskBefore = await diskSnapshot(storiesDir);
@@ -96,7 +97,7 @@ describe('LowdbStore: a failed write changes nothing', () => {
     expect(before!.events).toHaveLength(3);
 
     await breakDisk();
-    await expectStorageFailure(store.appendEvent('kept', event('lost'), LATER));
+    await expectStorageFailure(store.commit('kept', created(event('lost'), LATER)));
 
     const after = await store.getStory('kept');
     expect(after!.story.version).toBe(before!.story.version);
@@ -114,11 +115,11 @@ describe('LowdbStore: a failed write changes nothing', () => {
 
   test('after the disk recovers, the next append builds on the last durable record', async () => {
     await breakDisk();
-    await expectStorageFailure(store.appendEvent('kept', event('lost'), LATER));
+    await expectStorageFailure(store.commit('kept', created(event('lost'), LATER)));
     await repairDisk();
 
     // the id of the failed event is free again, and the version moves on from 2, not 3
-    const record = await store.appendEvent('kept', event('lost'), LATER);
+    const record = await store.commit('kept', created(event('lost'), LATER));
     expect(record.story.version).toBe(3);
     expect(record.events.map((e) => e.id)).toEqual(['first', 'second', 'third', 'lost']);
     const reopened = await LowdbStore.open(dataDir);
@@ -130,7 +131,7 @@ describe('LowdbStore: a failed write changes nothing', () => {
     const before = await store.getStory('kept');
     const diskBefore = await diskSnapshot(storiesDir);
     await breakDisk();
-    const attempts = ['a', 'b', 'c'].map((id) => store.appendEvent('kept', event(id), LATER));
+    const attempts = ['a', 'b', 'c'].map((id) => store.commit('kept', created(event(id), LATER)));
     for (const attempt of attempts) await expectStorageFailure(attempt);
     expect(await store.getStory('kept')).toEqual(before);
     await repairDisk();

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// The operator's `chrono` command; what each command does is in cli/commands.ts.
+import { createInterface } from 'node:readline';
+import { runCli, type CliIo } from './cli/commands.js';
+import { ConfigError, loadConfig } from './config.js';
+import { DomainError, ValidationError } from './domain/errors.js';
+import { AccountService } from './services/accounts.js';
+import { systemClock } from './services/clock.js';
+import { LowdbAccountStore } from './storage/lowdb-account-store.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function readPassword(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) return Promise.reject(new DomainError('no_terminal', 'No terminal to ask for a password: use --password-stdin'));
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  let muted = false;
+  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
+    if (!muted || s.includes('\n')) process.stdout.write(muted ? '\n' : s);
+  };
+  return new Promise((resolve) => {
+    rl.question(prompt, (answer) => {
+      rl.close();
+      resolve(answer);
+    });
+    muted = true;
+  });
+}
+
+async function main(): Promise<number> {
+  const config = loadConfig();
+  const store = await LowdbAccountStore.open(config.dataDir);
+  const io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l), readPassword, readStdin };
+  try {
+    return await runCli(process.argv.slice(2), new AccountService({ accounts: store, clock: systemClock }), io);
+  } finally {
+    await store.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ValidationError) console.error(`chrono: ${error.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`);
+    else if (error instanceof DomainError || error instanceof ConfigError) console.error(`chrono: ${error.message}`);
+    else console.error(error);
+    process.exit(1);
+  },
+);
