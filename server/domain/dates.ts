@@ -11,6 +11,22 @@ dayjs.extend(utc);
 dayjs.extend(timezone);
 dayjs.extend(customParseFormat);
 
+// Date maths through Intl is slow (~0.1 ms a call) and a page asks the same questions of
+// the same values on every render: the pure functions below remember their answers.
+function memo<R>(fn: (...args: string[]) => R, max = 50_000): (...args: string[]) => R {
+  const cache = new Map<string, R>();
+  return (...args) => {
+    const key = args.join('\u0000');
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = fn(...args);
+      if (cache.size >= max) cache.clear();
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
+
 export const PRECISIONS = ['year', 'month', 'day', 'minute'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
@@ -70,18 +86,18 @@ export function startInstant(value: string, eventZone: string, storyZone: string
   return startOf(value, eventZone, storyZone).tz(storyZone).format();
 }
 
-export function startMillis(value: string, eventZone: string, storyZone: string): number {
-  return startOf(value, eventZone, storyZone).valueOf();
-}
+export const startMillis: (value: string, eventZone: string, storyZone: string) => number = memo((value, eventZone, storyZone) =>
+  startOf(value, eventZone!, storyZone!).valueOf(),
+);
 
 export function isBefore(a: string, aZone: string, b: string, bZone: string, storyZone: string): boolean {
   return startMillis(a, aZone, storyZone) < startMillis(b, bZone, storyZone);
 }
 
 /** The `datetime` attribute: the value itself for dates, a full instant with offset for times. */
-export function machineDate(value: string, eventZone: string, storyZone: string): string {
-  return precisionOf(value) === 'minute' ? startInstant(value, eventZone, storyZone) : value;
-}
+export const machineDate: (value: string, eventZone: string, storyZone: string) => string = memo((value, eventZone, storyZone) =>
+  precisionOf(value!) === 'minute' ? startInstant(value!, eventZone!, storyZone!) : value!,
+);
 
 const PATTERNS: Record<Language, Record<Precision | 'dayShort' | 'time', string>> = {
   fr: { year: 'YYYY', month: 'MMMM YYYY', day: 'D MMMM YYYY', minute: 'D MMMM YYYY, HH:mm', dayShort: 'D MMMM', time: 'HH:mm' },
@@ -126,7 +142,15 @@ function formatRange(start: string, end: string, zone: string, storyZone: string
   return `${formatOne(start, zone, storyZone, lang)} – ${formatOne(end, zone, storyZone, lang)}`;
 }
 
+const formatMemo = memo((date, endDate, timeZone, approximate, storyZone, lang) =>
+  Object.freeze(formatUncached({ date: date!, endDate: endDate || undefined, timeZone: timeZone!, approximate: approximate === '1' }, storyZone!, lang as Language)),
+);
+
 export function formatEventDate(e: DateInput, storyZone: string, lang: Language): FormattedDate {
+  return formatMemo(e.date, e.endDate ?? '', e.timeZone, e.approximate ? '1' : '', storyZone, lang);
+}
+
+function formatUncached(e: DateInput, storyZone: string, lang: Language): FormattedDate {
   const timed = precisionOf(e.date) === 'minute';
   let text = e.endDate ? formatRange(e.date, e.endDate, e.timeZone, storyZone, lang) : formatOne(e.date, e.timeZone, storyZone, lang);
   let time = timed ? inZone(e.date, e.timeZone).tz(storyZone).locale(lang).format(PATTERNS[lang].time) : undefined;
@@ -157,6 +181,12 @@ export interface DayGroupKey {
 
 /** The heading an event is listed under: its day in the story's zone, or its month or year when coarser. */
 export function groupOf(e: Pick<DateInput, 'date' | 'timeZone'>, storyZone: string, lang: Language): DayGroupKey {
+  return groupMemo(e.date, e.timeZone, storyZone, lang);
+}
+
+const groupMemo = memo((date, timeZone, storyZone, lang) => Object.freeze(groupUncached({ date: date!, timeZone: timeZone! }, storyZone!, lang as Language)));
+
+function groupUncached(e: Pick<DateInput, 'date' | 'timeZone'>, storyZone: string, lang: Language): DayGroupKey {
   const precision = precisionOf(e.date)!;
   if (precision === 'year' || precision === 'month') {
     const d = dayjs.utc(e.date, FORMATS[precision], true).locale(lang);
