@@ -4,19 +4,28 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { APP_ROOT, type Config } from './config.js';
+import cookieParser from 'cookie-parser';
+import type { AccountService } from './services/accounts.js';
+import type { Clock } from './services/clock.js';
 import type { StoryService } from './services/stories.js';
+import { loadSession } from './web/auth.js';
+import { editorRoutes } from './web/editor.js';
+import { loginRoutes } from './web/login.js';
+import { writeApiRoutes } from './web/write-api.js';
 import { readApiRoutes } from './web/api.js';
 import { errorHandler, notFound } from './web/errors.js';
 import { pageRoutes } from './web/pages.js';
 
 export interface AppDeps {
   service: StoryService;
+  accounts: AccountService;
+  clock: Clock;
   config: Pick<Config, 'env' | 'baseUrl'>;
   logger: Logger;
 }
 
 /** Routes and middleware; no environment reads and no listen, so tests build it freely. */
-export function createApp({ service, config, logger }: AppDeps): express.Express {
+export function createApp({ service, accounts, clock, config, logger }: AppDeps): express.Express {
   const app = express();
   app.set('views', path.join(APP_ROOT, 'views'));
   app.set('view engine', 'ejs');
@@ -51,7 +60,13 @@ export function createApp({ service, config, logger }: AppDeps): express.Express
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
   app.use('/api', readApiRoutes(service));
+  app.use('/api', writeApiRoutes(service, accounts));
   app.use(pageRoutes(service));
+
+  const secureOrigin = config.baseUrl?.startsWith('https:') ?? false;
+  app.use(['/admin', '/login', '/logout'], cookieParser(), loadSession(accounts));
+  app.use(loginRoutes(accounts, { secureOrigin }));
+  app.use('/admin', editorRoutes(service, clock));
 
   app.use(notFound);
   app.use(

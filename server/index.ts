@@ -1,26 +1,16 @@
-// Composition root: configuration → lock → store → service → app → listen; and a graceful close.
-import path from 'node:path';
+// Entry point: configuration → lock → compose → listen; and a graceful close.
 import type { Server } from 'node:http';
 import { pino } from 'pino';
-import { createApp } from './app.js';
-import { APP_ROOT, ConfigError, loadConfig, type Config } from './config.js';
-import { systemClock } from './services/clock.js';
-import { loadDemoIfEmpty } from './services/demo.js';
-import { StoryService } from './services/stories.js';
+import { compose } from './compose.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { DirectoryLockedError, lockDirectory } from './storage/dir-lock.js';
-import { LowdbStore } from './storage/lowdb-store.js';
-
-export const DEMO_SEED = path.join(APP_ROOT, 'data', 'demo-story.json');
 
 async function main(config: Config): Promise<void> {
   const logger = pino({ level: config.env === 'test' ? 'warn' : 'info' });
   const lock = lockDirectory(config.dataDir);
-  const store = await LowdbStore.open(config.dataDir);
-  const service = new StoryService({ store, clock: systemClock });
-  if (await loadDemoIfEmpty(service, DEMO_SEED)) logger.info('loaded the demo story');
+  const chrono = await compose(config, logger);
 
-  const app = createApp({ service, config, logger });
-  const server: Server = app.listen(config.port, config.host, () => {
+  const server: Server = chrono.app.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info({ port, dataDir: config.dataDir }, `Chrono listening on http://${config.host}:${port}`);
@@ -31,8 +21,9 @@ async function main(config: Config): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
+    // stop accepting, let in-flight requests (and their writes) finish, then release the directory
     server.close(async () => {
-      await store.close();
+      await chrono.close();
       lock.release();
       logger.info('stopped');
       process.exit(0);

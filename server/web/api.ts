@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { StoryService } from '../services/stories.js';
-import { chronologyJson } from './present.js';
+import { chronologyJson, eventJson } from './present.js';
 
 /** Strong validator: a story's version changes with every change to it or its events. */
 export function storyEtag(version: number): string {
@@ -26,6 +26,11 @@ export function readApiRoutes(service: StoryService): Router {
   router.get('/stories/:slug', async (req, res) => {
     const record = await service.getStory(req.params.slug);
     sendFresh(req, res, storyEtag(record.story.version), () => chronologyJson(record));
+  });
+
+  router.get('/stories/:slug/events/:id', async (req, res) => {
+    const { record, event } = await service.getEvent(req.params.slug, req.params.id);
+    sendFresh(req, res, storyEtag(event.version), () => ({ event: eventJson(event, record.story) }));
   });
 
   return router;

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { ConflictError, DomainError, NotFoundError, StorageError, ValidationError, type FieldProblem } from '../domain/errors.js';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, StorageError, ValidationError, type FieldProblem } from '../domain/errors.js';
 import { LABELS, SITE_LANGUAGE } from './i18n.js';
 import { HttpError } from './http-error.js';
 
@@ -34,6 +34,8 @@ function describe(error: unknown): Described {
     return d;
   }
   if (error instanceof NotFoundError) return plain(404, error.code, error.message, error.field);
+  if (error instanceof ForbiddenError) return plain(403, error.code, error.message, error.field);
+  if (error instanceof ConflictError && error.code === 'version_mismatch') return plain(412, error.code, error.message, error.field);
   if (error instanceof ConflictError) return plain(409, error.code, error.message, error.field);
   if (error instanceof StorageError) return plain(503, error.code, 'The change could not be saved; nothing was changed. Try again.');
   if (error instanceof DomainError) return plain(400, error.code, error.message, error.field);

@@ -27,6 +27,12 @@ const fr = {
   noEvents: 'Aucun événement pour le moment.',
   skipToContent: 'Aller au contenu',
   externalLink: '(lien externe)',
+  correctedOn: 'Corrigé le',
+  retractedOn: 'Retiré le',
+  corrections: 'Corrections',
+  retractedBadge: 'Retiré',
+  signIn: 'Rédaction',
+  colon: '\u00a0: ',
 };
 
 export type Labels = typeof fr;
@@ -58,6 +64,12 @@ const en: Labels = {
   noEvents: 'No events yet.',
   skipToContent: 'Skip to content',
   externalLink: '(external link)',
+  correctedOn: 'Corrected on',
+  retractedOn: 'Retracted on',
+  corrections: 'Corrections',
+  retractedBadge: 'Retracted',
+  signIn: 'Newsroom',
+  colon: ': ',
 };
 
 export const LABELS: Record<Language, Labels> = { fr, en };

@@ -3,7 +3,7 @@ import { defaultOrder, type Order } from '../domain/chronology.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { StoryService } from '../services/stories.js';
 import { LABELS, SITE_LANGUAGE } from './i18n.js';
-import { presentChronology, presentEvent, presentStory } from './present.js';
+import { presentChronology, presentCorrections, presentEvent, presentStory } from './present.js';
 
 function orderParam(value: unknown): Order | undefined {
   return value === 'asc' || value === 'desc' ? value : undefined;
@@ -32,6 +32,7 @@ export function pageRoutes(service: StoryService): Router {
       order,
       eventCount: record.events.length,
       groups: presentChronology(record, order),
+      corrections: presentCorrections(record),
     });
   });
 

@@ -21,6 +21,8 @@ export interface EventView {
   media?: { url: string; alt: string; caption?: string; credit?: string };
   permalink: string;
   inChronology: string;
+  corrections: { text: string; datetime: string; note: string }[];
+  retraction?: { text: string; datetime: string; reason: string };
 }
 
 export interface StoryView {
@@ -68,7 +70,35 @@ export function presentEvent(event: ChronoEvent, story: Story): EventView {
     media,
     permalink: eventPath(story.slug, event.id),
     inChronology: `${storyPath(story.slug)}#${encodeURIComponent(event.id)}`,
+    corrections: (event.corrections ?? []).map((c) => ({ ...stamp(c.at, story), note: c.note })),
+    retraction: event.retraction && { ...stamp(event.retraction.at, story), reason: event.retraction.reason },
   };
+}
+
+function stamp(at: string, story: Story): { text: string; datetime: string } {
+  return { text: formatInstant(at, story.timeZone, story.language), datetime: instantInZone(at, story.timeZone) };
+}
+
+export interface CorrectionView {
+  eventId: string;
+  eventTitle: string;
+  link: string;
+  text: string;
+  datetime: string;
+  note: string;
+  retraction: boolean;
+}
+
+/** Every public correction and retraction in a story, newest first: a newsroom shows its corrections. */
+export function presentCorrections(record: StoryRecord): CorrectionView[] {
+  const { story } = record;
+  const items = record.events.flatMap((e) => [
+    ...(e.corrections ?? []).map((c) => ({ at: c.at, note: c.note, retraction: false, e })),
+    ...(e.retraction ? [{ at: e.retraction.at, note: e.retraction.reason, retraction: true, e }] : []),
+  ]);
+  return items
+    .sort((a, b) => b.at.localeCompare(a.at))
+    .map(({ at, note, retraction, e }) => ({ eventId: e.id, eventTitle: e.title, link: `#${encodeURIComponent(e.id)}`, ...stamp(at, story), note, retraction }));
 }
 
 export function presentChronology(record: StoryRecord, order: Order): Group<EventView>[] {

@@ -5,10 +5,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { createApp } from '../../server/app.js';
-import { systemClock } from '../../server/services/clock.js';
-import { StoryService } from '../../server/services/stories.js';
-import { LowdbStore } from '../../server/storage/lowdb-store.js';
+import { compose } from '../../server/compose.js';
+import { loadConfig } from '../../server/config.js';
 
 export type ToServer = { type: 'take' } | { type: 'close' };
 export type FromServer = { type: 'ready'; port: number } | { type: 'times'; times: number[] };
@@ -20,9 +18,7 @@ if (!dataDir || !process.send) {
 }
 const send = (message: FromServer) => process.send!(message);
 
-const store = await LowdbStore.open(dataDir);
-const service = new StoryService({ store, clock: systemClock });
-const app = createApp({ service, config: { env: 'production', baseUrl: undefined }, logger: pino({ level: 'silent' }) });
+const { app, close } = await compose(loadConfig({ CHRONO_DATA_DIR: dataDir, NODE_ENV: 'production' }), pino({ level: 'silent' }));
 
 // Server time = from the request reaching Node to the handler calling res.end(): routing,
 // the store read, presenting and EJS rendering; not the socket transfer.
@@ -43,7 +39,7 @@ process.on('message', (message: ToServer) => {
     times = [];
   } else if (message.type === 'close') {
     server.close(async () => {
-      await store.close();
+      await close();
       process.disconnect?.();
     });
     server.closeAllConnections();

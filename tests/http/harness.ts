@@ -6,6 +6,8 @@ import { fixedClock } from '../../server/services/clock.js';
 import { loadDemoIfEmpty } from '../../server/services/demo.js';
 import { StoryService } from '../../server/services/stories.js';
 import { MemoryStore } from '../../server/storage/memory-store.js';
+import { MemoryAccountStore } from '../../server/storage/memory-account-store.js';
+import { AccountService } from '../../server/services/accounts.js';
 
 export const DEMO_SLUG = 'openai-limogeage-sam-altman';
 
@@ -15,8 +17,9 @@ export async function demoApp(options: { demo?: boolean } = {}) {
   const clock = fixedClock('2023-11-20T13:02:00.000Z');
   const service = new StoryService({ store, clock });
   if (options.demo !== false) await loadDemoIfEmpty(service, path.join(APP_ROOT, 'data', 'demo-story.json'));
-  const app = createApp({ service, config: { env: 'test', baseUrl: undefined }, logger: pino({ level: 'silent' }) });
-  return { app, service, store, clock };
+  const accounts = new AccountService({ accounts: new MemoryAccountStore(), clock });
+  const app = createApp({ service, accounts, clock, config: { env: 'test', baseUrl: undefined }, logger: pino({ level: 'silent' }) });
+  return { app, service, store, clock, accounts };
 }
 
 /** The ids of the event cards in page order. */
