@@ -4,7 +4,11 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { APP_ROOT, type Config } from './config.js';
+import zlib from 'node:zlib';
+import compression from 'compression';
 import cookieParser from 'cookie-parser';
+import { fingerprintedAssets } from './web/assets.js';
+import type { LiveHub } from './web/live.js';
 import type { AccountService } from './services/accounts.js';
 import type { Clock } from './services/clock.js';
 import type { StoryService } from './services/stories.js';
@@ -18,6 +22,7 @@ import { pageRoutes } from './web/pages.js';
 
 export interface AppDeps {
   service: StoryService;
+  live: LiveHub;
   accounts: AccountService;
   clock: Clock;
   config: Pick<Config, 'env' | 'baseUrl'>;
@@ -25,7 +30,7 @@ export interface AppDeps {
 }
 
 /** Routes and middleware; no environment reads and no listen, so tests build it freely. */
-export function createApp({ service, accounts, clock, config, logger }: AppDeps): express.Express {
+export function createApp({ service, live, accounts, clock, config, logger }: AppDeps): express.Express {
   const app = express();
   app.set('views', path.join(APP_ROOT, 'views'));
   app.set('view engine', 'ejs');
@@ -54,14 +59,21 @@ export function createApp({ service, accounts, clock, config, logger }: AppDeps)
       },
     }),
   );
-  app.use('/static', express.static(path.join(APP_ROOT, 'server', 'public'), { maxAge: '1h' }));
+  // the event stream must reach the reader as it is written: never compressed or buffered
+  app.use(compression({ filter: (req, res) => !String(res.getHeader('Content-Type') ?? '').startsWith('text/event-stream') && compression.filter(req, res), brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } } }));
+  const assets = fingerprintedAssets(path.join(APP_ROOT, 'server', 'public'));
+  app.locals.asset = assets.asset;
+  app.use('/static', assets.serve);
 
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).set('Cache-Control', 'public, max-age=86400').end();
+  });
   app.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
   app.use('/api', readApiRoutes(service));
   app.use('/api', writeApiRoutes(service, accounts));
-  app.use(pageRoutes(service));
+  app.use(pageRoutes(service, live));
 
   const secureOrigin = config.baseUrl?.startsWith('https:') ?? false;
   app.use(['/admin', '/login', '/logout'], cookieParser(), loadSession(accounts));

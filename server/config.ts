@@ -17,6 +17,7 @@ const schema = z.object({
     .url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL such as https://chrono.example.org' })
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
+  CHRONO_MAX_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
 });
 
@@ -27,6 +28,8 @@ export interface Config {
   /** Absolute URLs (feeds, embeds, canonical links) start here; undefined means "from the request". */
   readonly baseUrl: string | undefined;
   readonly env: 'development' | 'production' | 'test';
+  /** open live streams this process accepts; beyond it, readers poll */
+  readonly maxStreams: number;
 }
 
 export class ConfigError extends Error {}
@@ -46,5 +49,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(c.CHRONO_DATA_DIR),
     baseUrl: c.CHRONO_BASE_URL,
     env: c.NODE_ENV,
+    maxStreams: c.CHRONO_MAX_STREAMS,
   });
 }

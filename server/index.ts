@@ -22,6 +22,7 @@ async function main(config: Config): Promise<void> {
     closing = true;
     logger.info({ signal }, 'shutting down');
     // stop accepting, let in-flight requests (and their writes) finish, then release the directory
+    chrono.live.close(); // open streams would otherwise keep the server from closing
     server.close(async () => {
       await chrono.close();
       lock.release();

@@ -1,6 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { StoryService } from '../services/stories.js';
+import { missedSince, parseVersion } from './live.js';
 import { chronologyJson, eventJson } from './present.js';
+
+export const MAX_REPLAY = 500;
 
 /** Strong validator: a story's version changes with every change to it or its events. */
 export function storyEtag(version: number): string {
@@ -26,6 +29,15 @@ export function readApiRoutes(service: StoryService): Router {
   router.get('/stories/:slug', async (req, res) => {
     const record = await service.getStory(req.params.slug);
     sendFresh(req, res, storyEtag(record.story.version), () => chronologyJson(record));
+  });
+
+  // what a polling reader (or an edge cache) missed since a version: the same messages as the live stream
+  router.get('/stories/:slug/changes', async (req, res) => {
+    const record = await service.getStory(req.params.slug);
+    const after = parseVersion(req.query.after) ?? record.story.version;
+    const version = record.story.version;
+    const tooFar = version - after > MAX_REPLAY;
+    sendFresh(req, res, `"${version}-${after}"`, () => ({ version, ...(tooFar ? { refetch: true, changes: [] } : { changes: missedSince(record, after) }) }));
   });
 
   router.get('/stories/:slug/events/:id', async (req, res) => {

@@ -1,15 +1,37 @@
 import { Router } from 'express';
-import { defaultOrder, type Order } from '../domain/chronology.js';
 import { NotFoundError } from '../domain/errors.js';
+import type { Story } from '../domain/types.js';
 import type { StoryService } from '../services/stories.js';
-import { LABELS, SITE_LANGUAGE } from './i18n.js';
-import { presentChronology, presentCorrections, presentEvent, presentStory } from './present.js';
+import { presentChronologyView, readViewState, viewUrl, type ChronologyView } from './chronology-view.js';
+import { LABELS, SITE_LANGUAGE, type Labels } from './i18n.js';
+import { parseVersion, type LiveHub } from './live.js';
+import { presentCorrections, presentEvent, presentStory } from './present.js';
 
-function orderParam(value: unknown): Order | undefined {
-  return value === 'asc' || value === 'desc' ? value : undefined;
+/** The few words the page script needs, in the story's language ({n} stands for a number). */
+function clientLabels(labels: Labels) {
+  const plural = (f: (n: number) => string) => [f(1), f(999).replace('999', '{n}')];
+  return {
+    events: plural(labels.events),
+    newEvents: plural(labels.newEvents),
+    newSinceVisit: plural(labels.newSinceVisit),
+    jumpToFirstNew: labels.jumpToFirstNew,
+    newBadge: labels.newBadge,
+    updatedBadge: labels.updatedBadge,
+    timeIn: labels.timeIn,
+    yourZone: labels.yourZone,
+    copied: labels.copied,
+    liveUnavailable: labels.liveUnavailable,
+    showing: labels.showing(998, 999).replace('998', '{shown}').replace('999', '{total}'),
+  };
 }
 
-export function pageRoutes(service: StoryService): Router {
+function pagerOf(view: ChronologyView, labels: Labels) {
+  const earlier = view.earlier && { ...view.earlier, text: labels.earlier };
+  const later = view.later && { ...view.later, text: labels.later };
+  return view.state.order === 'desc' ? { top: later, bottom: earlier } : { top: earlier, bottom: later };
+}
+
+export function pageRoutes(service: StoryService, live: LiveHub): Router {
   const router = Router();
 
   router.get('/', async (_req, res) => {
@@ -23,17 +45,28 @@ export function pageRoutes(service: StoryService): Router {
 
   router.get('/stories/:slug', async (req, res) => {
     const record = await service.getStory(req.params.slug);
-    const view = presentStory(record.story);
-    res.locals.lang = record.story.language;
-    const order = orderParam(req.query.order) ?? defaultOrder(record.story);
+    const story: Story = record.story;
+    res.locals.lang = story.language;
+    const state = readViewState(req.query, story);
+    if (typeof req.query.jump === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(req.query.jump)) {
+      return res.redirect(303, viewUrl(story, state, `#day-${req.query.jump}`));
+    }
+    const labels = LABELS[story.language];
+    const view = presentChronologyView(record, state);
     res.render('pages/story', {
-      ...view,
-      lang: record.story.language,
-      order,
-      eventCount: record.events.length,
-      groups: presentChronology(record, order),
+      ...presentStory(story),
+      lang: story.language,
+      view,
+      pager: pagerOf(view, labels),
       corrections: presentCorrections(record),
+      clientLabels: clientLabels(labels),
     });
+  });
+
+  router.get('/stories/:slug/live', async (req, res) => {
+    await service.getStory(req.params.slug);
+    const after = parseVersion(req.get('last-event-id')) ?? parseVersion(req.query.since);
+    await live.open(req.params.slug, req, res, after);
   });
 
   router.get('/stories/:slug/events/:id', async (req, res) => {
