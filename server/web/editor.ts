@@ -1,10 +1,11 @@
 import express, { Router, type Request, type Response } from 'express';
 import { canAdminister } from '../domain/accounts.js';
 import { sortEvents } from '../domain/chronology.js';
-import { formatEventDate, formatInstant, todayIn } from '../domain/dates.js';
+import { checkDate, formatEventDate, formatInstant, isValidTimeZone, todayIn } from '../domain/dates.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
-import type { ChronoEvent, Language, Story } from '../domain/types.js';
+import type { ChronoEvent, EventInput, Language, Story } from '../domain/types.js';
 import { LANGUAGES, STORY_STATUSES, VERIFICATIONS } from '../domain/types.js';
+import { isWebUrl } from '../domain/validate.js';
 import type { Clock } from '../services/clock.js';
 import type { StoryService } from '../services/stories.js';
 import type { StoryRecord } from '../storage/store.js';
@@ -12,7 +13,7 @@ import { checkCsrf, privatePage, requireSession } from './auth.js';
 import { EDITOR_LABELS, fieldLabel } from './editor-i18n.js';
 import { blankForm, formOf, patchOf, readForm, type EventFormValues } from './event-form.js';
 import { LABELS, SITE_LANGUAGE } from './i18n.js';
-import { eventPath, presentEvent, presentStory } from './present.js';
+import { eventPath, presentEvent, presentStory, type EventView } from './present.js';
 
 const TIME_ZONES = Intl.supportedValuesOf('timeZone');
 
@@ -36,14 +37,21 @@ function storyTags(record: StoryRecord): string[] {
   return [...new Set(record.events.flatMap((e) => e.tags))].sort((a, b) => a.localeCompare(b));
 }
 
-/** A card for the preview, built from what was typed, as readers would see it. */
-function previewOf(input: unknown, story: Story, at: string): ReturnType<typeof presentEvent> | undefined {
-  try {
-    const event = { ...(input as ChronoEvent), id: 'preview', createdAt: at, updatedAt: at, version: 0 };
-    return presentEvent(event, story);
-  } catch {
-    return undefined;
-  }
+/**
+ * A card for the preview, built from what was typed, as readers would see it. While the
+ * date is not yet a real one, the card shows "…" rather than another day.
+ */
+function previewOf(input: EventInput & Record<string, unknown>, story: Story, at: string): EventView | undefined {
+  const zone = typeof input.timeZone === 'string' && isValidTimeZone(input.timeZone) ? input.timeZone : story.timeZone;
+  const dateOk = !checkDate(input.date, zone) && (!input.endDate || !checkDate(input.endDate, zone));
+  const base: ChronoEvent = {
+    id: 'preview', date: dateOk ? input.date : '2000', ...(dateOk && input.endDate ? { endDate: input.endDate } : {}), timeZone: zone,
+    approximate: input.approximate, title: input.title, body: input.body.slice(0, 5000), sources: input.sources, tags: input.tags,
+    importance: input.importance, verification: VERIFICATIONS.includes(input.verification) ? input.verification : 'confirmed',
+    ...(input.media && isWebUrl(input.media.url) ? { media: input.media } : {}), createdAt: at, updatedAt: at, version: 0,
+  };
+  const view = presentEvent(base, story);
+  return dateOk ? view : { ...view, date: { text: '…' }, datetime: '' };
 }
 
 export function editorRoutes(service: StoryService, clock: Clock): Router {
