@@ -14,6 +14,7 @@ import type { Clock } from './services/clock.js';
 import type { StoryService } from './services/stories.js';
 import { loadSession } from './web/auth.js';
 import { editorRoutes } from './web/editor.js';
+import { embedRoutes } from './web/embed.js';
 import { loginRoutes } from './web/login.js';
 import { writeApiRoutes } from './web/write-api.js';
 import { readApiRoutes } from './web/api.js';
@@ -73,7 +74,8 @@ export function createApp({ service, live, accounts, clock, config, logger }: Ap
   });
   app.use('/api', readApiRoutes(service));
   app.use('/api', writeApiRoutes(service, accounts));
-  app.use(pageRoutes(service, live));
+  app.use(pageRoutes(service, live, config.baseUrl));
+  app.use(embedRoutes(service, config.baseUrl));
 
   const secureOrigin = config.baseUrl?.startsWith('https:') ?? false;
   app.use(['/admin', '/login', '/logout'], cookieParser(), loadSession(accounts));

@@ -186,6 +186,7 @@
   }
   var source = null;
   function connect() {
+    if (!root.dataset.live) return; // a frozen snapshot
     if (!('EventSource' in window)) return startPolling();
     source = new EventSource(root.dataset.live + '?since=' + version);
     source.addEventListener('change', function (e) { apply(JSON.parse(e.data)); });

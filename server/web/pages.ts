@@ -1,11 +1,22 @@
 import { Router } from 'express';
+import { tagCounts } from '../domain/chronology.js';
+import { readEmbedOptions } from './embed.js';
+import { buildFeed } from './feeds.js';
+import { pageMeta } from './meta.js';
+import { originOf } from './urls.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Story } from '../domain/types.js';
 import type { StoryService } from '../services/stories.js';
 import { presentChronologyView, readViewState, viewUrl, type ChronologyView } from './chronology-view.js';
 import { LABELS, SITE_LANGUAGE, type Labels } from './i18n.js';
 import { parseVersion, type LiveHub } from './live.js';
-import { presentCorrections, presentEvent, presentStory } from './present.js';
+import { presentCorrections, presentEvent, presentStory, storyPath } from './present.js';
+
+const FEED_TYPES = { atom: 'application/atom+xml', rss: 'application/rss+xml', json: 'application/feed+json' } as const;
+
+function escapeAttr(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
 
 /** The few words the page script needs, in the story's language ({n} stands for a number). */
 function clientLabels(labels: Labels) {
@@ -31,7 +42,7 @@ function pagerOf(view: ChronologyView, labels: Labels) {
   return view.state.order === 'desc' ? { top: later, bottom: earlier } : { top: earlier, bottom: later };
 }
 
-export function pageRoutes(service: StoryService, live: LiveHub): Router {
+export function pageRoutes(service: StoryService, live: LiveHub, baseUrl: string | undefined): Router {
   const router = Router();
 
   router.get('/', async (_req, res) => {
@@ -60,6 +71,46 @@ export function pageRoutes(service: StoryService, live: LiveHub): Router {
       pager: pagerOf(view, labels),
       corrections: presentCorrections(record),
       clientLabels: clientLabels(labels),
+      meta: pageMeta(record, originOf(req, baseUrl)),
+    });
+  });
+
+  router.get('/stories/:slug/feed.:format', async (req, res) => {
+    const format = req.params.format;
+    if (format !== 'atom' && format !== 'rss' && format !== 'json') throw new NotFoundError('story', req.params.slug);
+    const record = await service.getStory(req.params.slug);
+    res.set({ ETag: `"${record.story.version}${req.query.key === '1' ? 'k' : ''}"`, 'Cache-Control': 'public, max-age=60' });
+    if (req.fresh) return res.status(304).end();
+    res.type(FEED_TYPES[format]).send(buildFeed(record, format, originOf(req, baseUrl), req.query.key === '1'));
+  });
+
+  router.get('/stories/:slug/embed', async (req, res) => {
+    const record = await service.getStory(req.params.slug);
+    const { story } = record;
+    res.locals.lang = story.language;
+    const options = readEmbedOptions(req.query);
+    const origin = originOf(req, baseUrl);
+    const params = new URLSearchParams();
+    if (options.limit) params.set('limit', String(options.limit));
+    if (options.order !== 'desc') params.set('order', options.order);
+    if (options.tags.length) params.set('tags', options.tags.join(','));
+    if (options.keyOnly) params.set('key', '1');
+    if (options.theme !== 'auto') params.set('theme', options.theme);
+    if (options.asof) params.set('asof', options.asof);
+    const storyUrl = `${origin}${storyPath(story.slug)}`;
+    const frameUrl = `${origin}/embed/${encodeURIComponent(story.slug)}${params.size ? `?${params}` : ''}`;
+    const dataAttrs = [...params].map(([k, v]) => ` data-${k === 'tags' ? 'tags' : k}="${escapeAttr(v)}"`).join('');
+    res.render('pages/embed-panel', {
+      ...presentStory(story),
+      lang: story.language,
+      options,
+      tags: tagCounts(record.events).map((t) => t.tag),
+      snippets: {
+        script: `<div data-chrono="${escapeAttr(storyUrl)}"${dataAttrs}><a href="${escapeAttr(storyUrl)}">${escapeAttr(story.title)}</a></div>\n<script async src="${escapeAttr(origin)}/embed.js"></script>`,
+        iframe: `<iframe src="${escapeAttr(frameUrl)}" title="${escapeAttr(story.title)}" width="100%" height="600" style="border:0" loading="lazy" data-chrono-frame></iframe>`,
+        url: storyUrl,
+      },
+      frameUrl,
     });
   });
 
@@ -74,7 +125,12 @@ export function pageRoutes(service: StoryService, live: LiveHub): Router {
     res.locals.lang = record.story.language;
     const event = record.events.find((e) => e.id === req.params.id);
     if (!event) throw new NotFoundError('event', req.params.id);
-    res.render('pages/event', { ...presentStory(record.story), lang: record.story.language, event: presentEvent(event, record.story) });
+    res.render('pages/event', {
+      ...presentStory(record.story),
+      lang: record.story.language,
+      event: presentEvent(event, record.story),
+      meta: pageMeta(record, originOf(req, baseUrl), event),
+    });
   });
 
   return router;

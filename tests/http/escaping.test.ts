@@ -25,8 +25,11 @@ async function hostileStory() {
 /** Parses the page as a browser would and looks for anything that could run. */
 function expectInert(html: string): void {
   const $ = cheerio.load(html);
-  // only our own static scripts, with no inline content
-  const scripts = $('script').toArray().filter((el) => !/^\/static\/[\w.-]+\.js$/.test($(el).attr('src') ?? '') || $(el).text().trim() !== '');
+  // only our own static scripts, with no inline content, and JSON-LD data that still parses
+  // (the hostile text stayed inside its strings instead of closing the element)
+  const jsonLd = $('script[type="application/ld+json"]').toArray();
+  for (const el of jsonLd) expect(() => JSON.parse($(el).text())).not.toThrow();
+  const scripts = $('script').toArray().filter((el) => !jsonLd.includes(el) && (!/^\/static\/[\w.-]+\.js$/.test($(el).attr('src') ?? '') || $(el).text().trim() !== ''));
   expect(scripts).toHaveLength(0);
   expect($('img[src="x"]').length).toBe(0);
   const handlers = $('*')
@@ -45,6 +48,15 @@ describe('user-written text on output', () => {
     const res = await request(app).get(path).expect(200);
     expectInert(res.text);
     if (path !== '/') expect(res.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('stays data inside JSON-LD, which parses back to the exact text', async () => {
+    const { app } = await hostileStory();
+    const res = await request(app).get('/stories/hostile').expect(200);
+    const $ = cheerio.load(res.text);
+    const data = JSON.parse($('script[type="application/ld+json"]').text());
+    expect(data.headline).toBe(`Titre ${SCRIPT}`);
+    expect(data.liveBlogUpdate[0].headline).toBe(`${SCRIPT} ${IMG}`);
   });
 
   it('is inert in the API, where < and > are escaped inside JSON strings', async () => {
