@@ -93,7 +93,7 @@
   }
 
   function apply(payload) {
-    if (payload.v <= version) return;
+    if (payload.v < version) return; // equal: another event of the same revision (an import)
     version = payload.v;
     root.dataset.version = String(version);
     updateHeader(payload.story);
@@ -222,8 +222,13 @@
   var readerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   var useReader = false;
   var rtf = Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }) : null;
-  var full = function (zone) { return new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: zone }); };
-  var short = function (zone) { return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', timeZone: zone }); };
+  // the same shapes as the server's: "20 novembre 2023, 08:53" / "November 20, 2023, 8:53 AM"
+  var hour = lang === 'fr' ? '2-digit' : 'numeric';
+  var short = function (zone) { return new Intl.DateTimeFormat(lang, { hour: hour, minute: '2-digit', timeZone: zone }); };
+  var full = function (zone) {
+    var day = new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'long', year: 'numeric', timeZone: zone });
+    return { format: function (d) { return day.format(d) + ', ' + short(zone).format(d); } };
+  };
   function relative(date) {
     var s = (date.getTime() - Date.now()) / 1000;
     var units = [['year', 31536000], ['month', 2592000], ['day', 86400], ['hour', 3600], ['minute', 60]];
