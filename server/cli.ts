@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // The operator's `chrono` command; what each command does is in cli/commands.ts.
 import { createInterface } from 'node:readline';
-import { runCli, type CliIo } from './cli/commands.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { runCli, type CliIo, type StoriesAccess } from './cli/commands.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DomainError, ValidationError } from './domain/errors.js';
 import { AccountService } from './services/accounts.js';
 import { systemClock } from './services/clock.js';
 import { LowdbAccountStore } from './storage/lowdb-account-store.js';
+import { DirectoryLockedError, lockDirectory } from './storage/dir-lock.js';
+import { LowdbStore } from './storage/lowdb-store.js';
+import { StoryService } from './services/stories.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -35,7 +39,23 @@ async function main(): Promise<number> {
   const store = await LowdbAccountStore.open(config.dataDir);
   const io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l), readPassword, readStdin };
   try {
-    return await runCli(process.argv.slice(2), new AccountService({ accounts: store, clock: systemClock }), io);
+    const stories: StoriesAccess = {
+      async open(forWriting) {
+        // the server owns the directory while it runs: an import waits for it to stop
+        const lock = forWriting ? lockDirectory(config.dataDir) : undefined;
+        const storyStore = await LowdbStore.open(config.dataDir);
+        return {
+          service: new StoryService({ store: storyStore, clock: systemClock }),
+          async close() {
+            await storyStore.close();
+            lock?.release();
+          },
+        };
+      },
+      readFile: (path) => readFile(path, 'utf8'),
+      writeFile: (path, body) => writeFile(path, body),
+    };
+    return await runCli(process.argv.slice(2), new AccountService({ accounts: store, clock: systemClock }), io, stories);
   } finally {
     await store.close();
   }
@@ -45,7 +65,7 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof ValidationError) console.error(`chrono: ${error.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`);
-    else if (error instanceof DomainError || error instanceof ConfigError) console.error(`chrono: ${error.message}`);
+    else if (error instanceof DomainError || error instanceof ConfigError || error instanceof DirectoryLockedError) console.error(`chrono: ${error.message}`);
     else console.error(error);
     process.exit(1);
   },

@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
+import type { Actor } from '../domain/accounts.js';
 import type { AccountService } from '../services/accounts.js';
+import type { StoryService } from '../services/stories.js';
+import { detectFormat, exportStory, IMPORT_FORMATS, MAX_IMPORT_BYTES, parseImport, type ImportFormat } from '../web/interchange.js';
 
 export const USAGE = `Usage:
   chrono user add <name> --role admin|editor [--password-stdin]
@@ -8,8 +11,11 @@ export const USAGE = `Usage:
   chrono token create <name> [--label <label>]
   chrono token list
   chrono token revoke <id>
+  chrono import <file> --story <slug> [--format csv|timelinejs|chrono] [--title T] [--language fr|en] [--time-zone Z] [--dry-run]
+  chrono export <slug> --format csv|timelinejs|json [--out <file>]
 
-Works on the data directory in CHRONO_DATA_DIR (default ./data), also while the server runs.
+Works on the data directory in CHRONO_DATA_DIR (default ./data). Users, tokens and exports work while
+the server runs; an import needs the server stopped (or use the editor's import page).
 Outside this project, use \`npm run chrono -- <command>\` (a bare \`npx chrono\` elsewhere fetches an unrelated package).`;
 
 export interface CliIo {
@@ -19,11 +25,32 @@ export interface CliIo {
   readStdin: () => Promise<string>;
 }
 
-export async function runCli(argv: string[], accounts: AccountService, io: CliIo): Promise<number> {
+/** Stories for import and export, opened only when asked (an import locks the data directory). */
+export interface StoriesAccess {
+  open(forWriting: boolean): Promise<{ service: StoryService; close(): Promise<void> }>;
+  readFile(path: string): Promise<string>;
+  writeFile(path: string, body: string): Promise<void>;
+}
+
+const SYSTEM_IMPORT: Actor = { name: 'cli', role: 'admin' };
+
+export async function runCli(argv: string[], accounts: AccountService, io: CliIo, stories?: StoriesAccess): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { role: { type: 'string' }, label: { type: 'string' }, 'password-stdin': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      role: { type: 'string' },
+      label: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      story: { type: 'string' },
+      format: { type: 'string' },
+      title: { type: 'string' },
+      language: { type: 'string' },
+      'time-zone': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      out: { type: 'string' },
+    },
   });
   const [group, command, arg] = positionals;
   const key = `${group ?? ''} ${command ?? ''}`;
@@ -31,6 +58,8 @@ export async function runCli(argv: string[], accounts: AccountService, io: CliIo
     io.out(USAGE);
     return values.help ? 0 : 2;
   }
+  if (group === 'import' && command && values.story && stories) return runImport(command, values, stories, io);
+  if (group === 'export' && command && stories) return runExport(command, values, stories, io);
   switch (key) {
     case 'user add': {
       if (!arg) break;
@@ -83,3 +112,61 @@ export async function runCli(argv: string[], accounts: AccountService, io: CliIo
   return 2;
 }
 
+
+async function runImport(file: string, values: Record<string, string | boolean | undefined>, stories: StoriesAccess, io: CliIo): Promise<number> {
+  const text = await stories.readFile(file);
+  if (Buffer.byteLength(text) > MAX_IMPORT_BYTES) {
+    io.err(`chrono: ${file} is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB; nothing was imported`);
+    return 1;
+  }
+  const format = (IMPORT_FORMATS as readonly string[]).includes(String(values.format)) ? (values.format as ImportFormat) : detectFormat(file, text);
+  const parsed = parseImport(format, text);
+  if (parsed.fileProblems.length) {
+    for (const p of parsed.fileProblems) io.err(`chrono: ${p.message}`);
+    return 1;
+  }
+  const story = {
+    ...parsed.story,
+    ...(values.title ? { title: String(values.title) } : {}),
+    language: (values.language as 'fr' | 'en' | undefined) ?? parsed.story.language ?? 'fr',
+    timeZone: (values['time-zone'] as string | undefined) ?? parsed.story.timeZone ?? 'Europe/Paris',
+  };
+  const { service, close } = await stories.open(true);
+  try {
+    const report = await service.importEvents({ slug: String(values.story), story: { title: String(values.story), ...story } }, parsed.rows, SYSTEM_IMPORT, values['dry-run'] === true);
+    const bad = report.rows.filter((r) => r.problems.length);
+    for (const r of bad) for (const p of r.problems) io.err(`row ${r.row}: ${p.field}: ${p.message}`);
+    if (bad.length) {
+      io.err(`chrono: ${bad.length} of ${report.rows.length} rows have errors; nothing was imported`);
+      return 1;
+    }
+    io.out(
+      report.stored
+        ? `Imported ${report.rows.length} events into ${report.created ? 'the new story' : 'the story'} "${report.story.slug}" (${format}).`
+        : `${report.rows.length} events would be imported into "${report.story.slug}" (${format}); dry run, nothing saved.`,
+    );
+    return 0;
+  } finally {
+    await close();
+  }
+}
+
+async function runExport(slug: string, values: Record<string, string | boolean | undefined>, stories: StoriesAccess, io: CliIo): Promise<number> {
+  const format = values.format === 'csv' || values.format === 'timelinejs' || values.format === 'json' ? values.format : undefined;
+  if (!format) {
+    io.err('chrono: --format csv|timelinejs|json is required');
+    return 2;
+  }
+  const { service, close } = await stories.open(false);
+  try {
+    const record = await service.getStory(slug);
+    const { body } = exportStory(record, format);
+    if (values.out) {
+      await stories.writeFile(String(values.out), body);
+      io.out(`Exported "${slug}" (${record.events.length} events) to ${values.out}.`);
+    } else io.out(body);
+    return 0;
+  } finally {
+    await close();
+  }
+}

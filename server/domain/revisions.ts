@@ -1,6 +1,6 @@
 import type { ChronoEvent, Story } from './types.js';
 
-export const CHANGE_KINDS = ['story.created', 'story.updated', 'event.created', 'event.updated', 'event.corrected', 'event.retracted', 'event.deleted'] as const;
+export const CHANGE_KINDS = ['story.created', 'story.updated', 'event.created', 'event.updated', 'event.corrected', 'event.retracted', 'event.deleted', 'events.imported'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 export interface FieldChange {
@@ -31,6 +31,7 @@ export type StoryChange =
   | (Meta & { kind: 'event.created'; event: ChronoEvent })
   | (Meta & { kind: 'event.updated' | 'event.corrected' | 'event.retracted'; event: ChronoEvent; expectedVersion: number; changes: FieldChange[]; note?: string })
   | (Meta & { kind: 'event.deleted'; eventId: string; changes: FieldChange[] })
+  | (Meta & { kind: 'events.imported'; events: ChronoEvent[]; note?: string })
   | (Meta & { kind: 'story.updated'; story: Omit<Story, 'version' | 'updatedAt' | 'createdAt' | 'slug'>; expectedVersion: number; changes: FieldChange[] });
 
 const IGNORED = new Set(['version', 'updatedAt', 'createdAt', 'corrections', 'retraction']);

@@ -42,6 +42,9 @@ export function snapshotAt(record: { story: Story; events: readonly ChronoEvent[
       case 'story.updated':
         for (const c of r.changes) (story as unknown as Record<string, unknown>)[c.field] = c.before;
         break;
+      case 'events.imported':
+        for (const id of (r.changes[0]?.after as string[] | undefined) ?? []) events.delete(id);
+        break;
       case 'story.created':
         break;
     }

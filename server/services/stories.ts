@@ -1,8 +1,8 @@
 import { canAdminister, type Actor } from '../domain/accounts.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors.js';
 import { slugify, uniqueId } from '../domain/ids.js';
 import { diff, type Revision, type StoryChange } from '../domain/revisions.js';
-import type { ChronoEvent, Story, StorySummary } from '../domain/types.js';
+import type { ChronoEvent, Story, StoryInput, StorySummary } from '../domain/types.js';
 import { validateEvent, validateStory, withoutUndefined } from '../domain/validate.js';
 import type { Store, StoryRecord } from '../storage/store.js';
 import type { Clock } from './clock.js';
@@ -19,6 +19,13 @@ export interface StoryServiceDeps {
   store: Store;
   clock: Clock;
   publish?: (change: Change) => void;
+}
+
+export interface ImportReport {
+  story: Story;
+  created: boolean;
+  rows: { row: number; problems: FieldProblem[]; event?: ChronoEvent }[];
+  stored: boolean;
 }
 
 export const SYSTEM: Actor = { name: 'system', role: 'admin' };
@@ -156,6 +163,41 @@ export class StoryService {
     const { event } = await this.getEvent(slug, id);
     const changes = [{ field: 'event', before: event, after: null }];
     return this.#commit(slug, { kind: 'event.deleted', eventId: id, changes, at: this.#now(), actor: actor.name });
+  }
+
+  /**
+   * Checks every row of an import against its story and, unless `dryRun` or any row is
+   * wrong, stores them all in one write: a new story created with them, or one change
+   * adding them to an existing story. All or nothing.
+   */
+  async importEvents(target: { slug: string; story?: Partial<StoryInput> }, rows: readonly { row: number; input?: unknown }[], actor: Actor, dryRun: boolean): Promise<ImportReport> {
+    const existing = await this.deps.store.getStory(target.slug);
+    const at = this.#now();
+    let story: Story;
+    if (existing) story = existing.story;
+    else {
+      if (!canAdminister(actor)) throw new ForbiddenError('Only admins create stories');
+      story = { ...validateStory({ status: 'developing', ...target.story, slug: target.slug }), createdAt: at, updatedAt: at, version: 1 };
+    }
+    const events: ChronoEvent[] = [];
+    const report: ImportReport = { story, created: !existing, rows: [], stored: false };
+    const taken = [...(existing?.events ?? [])];
+    for (const { row, input } of rows) {
+      try {
+        const event = this.#newEvent(input, story, taken, at);
+        taken.push(event);
+        events.push(event);
+        report.rows.push({ row, problems: [], event });
+      } catch (error) {
+        if (error instanceof ValidationError) report.rows.push({ row, problems: error.problems });
+        else if (error instanceof ConflictError) report.rows.push({ row, problems: [{ field: error.field ?? 'id', code: error.code, message: error.message }] });
+        else throw error;
+      }
+    }
+    if (dryRun || report.rows.some((r) => r.problems.length) || events.length === 0) return report;
+    if (existing) await this.#commit(target.slug, { kind: 'events.imported', events, at, actor: actor.name });
+    else this.#publish(await this.deps.store.createStory(story, events, actor.name));
+    return { ...report, stored: true };
   }
 
   async #commit(slug: string, change: StoryChange): Promise<StoryRecord> {

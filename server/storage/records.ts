@@ -41,6 +41,15 @@ export function applyChange(record: StoryRecord, change: StoryChange): StoryReco
       events = events.filter((e) => e.id !== change.eventId);
       revision = { storyVersion: version, kind: change.kind, at: change.at, actor: change.actor, eventId: change.eventId, changes: change.changes };
       break;
+    case 'events.imported': {
+      const taken = new Set(events.map((e) => e.id));
+      const clash = change.events.find((e) => taken.has(e.id) || !taken.add(e.id));
+      if (clash) throw new ConflictError('event_exists', `An event "${clash.id}" already exists in this story`, 'id');
+      events = [...events, ...change.events];
+      const ids = change.events.map((e) => e.id);
+      revision = { storyVersion: version, kind: change.kind, at: change.at, actor: change.actor, changes: [{ field: 'events', before: null, after: ids }], ...(change.note ? { note: change.note } : {}) };
+      break;
+    }
     case 'story.updated':
       if (record.story.version !== change.expectedVersion) throw stale('story', change.expectedVersion, record.story.version);
       story = { ...story, ...change.story };

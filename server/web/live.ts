@@ -63,9 +63,14 @@ export function livePayload(story: Story, revision: Revision, event: ChronoEvent
 
 /** The messages a reader missed since `after`, rebuilt from the revisions and the events as they now are. */
 export function missedSince(record: StoryRecord, after: number): LivePayload[] {
+  const byId = new Map(record.events.map((e) => [e.id, e]));
   return record.revisions
     .filter((r) => r.storyVersion > after)
-    .map((r) => livePayload(record.story, r, r.eventId ? record.events.find((e) => e.id === r.eventId) : undefined));
+    .flatMap((r) =>
+      r.kind === 'events.imported'
+        ? ((r.changes[0]?.after as string[] | undefined) ?? []).map((id) => livePayload(record.story, { ...r, eventId: id }, byId.get(id)))
+        : [livePayload(record.story, r, r.eventId ? byId.get(r.eventId) : undefined)],
+    );
 }
 
 /** A story version from Last-Event-ID or a query parameter. */
@@ -111,7 +116,11 @@ export class LiveHub {
   publish = (change: Change): void => {
     const set = this.#streams.get(change.story.slug);
     if (!set?.size) return;
-    const text = frame(livePayload(change.story, change.revision, change.event));
+    // many events at once: readers reload rather than receive each card
+    const text =
+      change.revision.kind === 'events.imported'
+        ? `event: refetch\ndata: ${JSON.stringify({ v: change.revision.storyVersion })}\n\n`
+        : frame(livePayload(change.story, change.revision, change.event));
     const v = change.revision.storyVersion;
     for (const stream of set) {
       if (stream.pending) stream.pending.push({ v, text });
@@ -148,7 +157,8 @@ export class LiveHub {
     const current = record.story.version;
     if (after !== undefined && after < current) {
       if (current - after > this.options.maxReplay) res.write(`event: refetch\ndata: ${JSON.stringify({ v: current })}\n\n`);
-      else for (const payload of missedSince(record, after)) this.#send(stream, payload.v, frame(payload));
+      // one revision may carry several events (an import): written as they come, same id
+      else for (const payload of missedSince(record, after)) res.write(frame(payload));
     }
     stream.last = Math.max(stream.last, current);
     const pending = stream.pending ?? [];
