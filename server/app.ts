@@ -14,6 +14,7 @@ import type { Clock } from './services/clock.js';
 import type { StoryService } from './services/stories.js';
 import { loadSession } from './web/auth.js';
 import { editorRoutes } from './web/editor.js';
+import { editorImportRoutes } from './web/editor-import.js';
 import { embedRoutes } from './web/embed.js';
 import { loginRoutes } from './web/login.js';
 import { writeApiRoutes } from './web/write-api.js';
@@ -80,6 +81,7 @@ export function createApp({ service, live, accounts, clock, config, logger }: Ap
   const secureOrigin = config.baseUrl?.startsWith('https:') ?? false;
   app.use(['/admin', '/login', '/logout'], cookieParser(), loadSession(accounts));
   app.use(loginRoutes(accounts, { secureOrigin }));
+  app.use('/admin', editorImportRoutes(service, clock));
   app.use('/admin', editorRoutes(service, clock));
 
   app.use(notFound);

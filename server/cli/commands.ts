@@ -34,8 +34,8 @@ export interface StoriesAccess {
 
 const SYSTEM_IMPORT: Actor = { name: 'cli', role: 'admin' };
 
-export async function runCli(argv: string[], accounts: AccountService, io: CliIo, stories?: StoriesAccess): Promise<number> {
-  const { values, positionals } = parseArgs({
+function parseOptions(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -52,6 +52,17 @@ export async function runCli(argv: string[], accounts: AccountService, io: CliIo
       out: { type: 'string' },
     },
   });
+}
+
+export async function runCli(argv: string[], accounts: AccountService, io: CliIo, stories?: StoriesAccess): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseOptions(argv);
+  } catch (error) {
+    io.err(`chrono: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   const [group, command, arg] = positionals;
   const key = `${group ?? ''} ${command ?? ''}`;
   if (values.help || !group) {

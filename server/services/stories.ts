@@ -4,6 +4,7 @@ import { slugify, uniqueId } from '../domain/ids.js';
 import { diff, type Revision, type StoryChange } from '../domain/revisions.js';
 import type { ChronoEvent, Story, StoryInput, StorySummary } from '../domain/types.js';
 import { validateEvent, validateStory, withoutUndefined } from '../domain/validate.js';
+import { staleError } from '../storage/records.js';
 import type { Store, StoryRecord } from '../storage/store.js';
 import type { Clock } from './clock.js';
 
@@ -99,9 +100,14 @@ export class StoryService {
 
   async updateStory(slug: string, patch: unknown, expectedVersion: number, actor: Actor): Promise<StoryRecord> {
     const current = await this.getStory(slug);
+    if (typeof patch === 'object' && patch !== null && Object.hasOwn(patch, 'slug')) {
+      throw new ValidationError([{ field: 'slug', code: 'immutable', message: 'a story keeps its address; create a new story instead' }]);
+    }
     const merged = mergePatch(pick(current.story, STORY_FIELDS), patch);
     const { slug: _slug, ...next } = validateStory({ ...merged, slug });
     const changes = diff(pick(current.story, STORY_FIELDS), next);
+    if (current.story.version !== expectedVersion) throw staleError('story', expectedVersion, current.story.version);
+    if (changes.length === 0) return current;
     return this.#commit(slug, { kind: 'story.updated', story: next, expectedVersion, changes, at: this.#now(), actor: actor.name });
   }
 
@@ -139,6 +145,7 @@ export class StoryService {
       version: before.version + 1,
     });
     const changes = diff(pick(before, EVENT_FIELDS), pick(after, EVENT_FIELDS));
+    if (before.version !== expectedVersion) throw staleError('event', expectedVersion, before.version);
     if (changes.length === 0 && !note) return { record: current, event: before };
     const kind = note ? 'event.corrected' : 'event.updated';
     const record = await this.#commit(slug, { kind, event: after, expectedVersion, changes, note, at, actor: actor.name });

@@ -9,7 +9,7 @@ export function newRecord(story: Story, events: readonly ChronoEvent[], actor: s
   return { story, events: [...events], revisions: [revision] };
 }
 
-function stale(what: string, expected: number, actual: number): ConflictError {
+export function staleError(what: string, expected: number, actual: number): ConflictError {
   return new ConflictError('version_mismatch', `The ${what} was changed meanwhile (version ${actual}, not ${expected}); reload it and apply your change again`, 'version');
 }
 
@@ -31,7 +31,7 @@ export function applyChange(record: StoryRecord, change: StoryChange): StoryReco
     case 'event.retracted': {
       const index = events.findIndex((e) => e.id === change.event.id);
       if (index < 0) throw new NotFoundError('event', change.event.id);
-      if (events[index]!.version !== change.expectedVersion) throw stale('event', change.expectedVersion, events[index]!.version);
+      if (events[index]!.version !== change.expectedVersion) throw staleError('event', change.expectedVersion, events[index]!.version);
       events = events.with(index, change.event);
       revision = { storyVersion: version, kind: change.kind, at: change.at, actor: change.actor, eventId: change.event.id, changes: change.changes, ...(change.note ? { note: change.note } : {}) };
       break;
@@ -51,7 +51,7 @@ export function applyChange(record: StoryRecord, change: StoryChange): StoryReco
       break;
     }
     case 'story.updated':
-      if (record.story.version !== change.expectedVersion) throw stale('story', change.expectedVersion, record.story.version);
+      if (record.story.version !== change.expectedVersion) throw staleError('story', change.expectedVersion, record.story.version);
       story = { ...story, ...change.story };
       revision = { storyVersion: version, kind: change.kind, at: change.at, actor: change.actor, changes: change.changes };
       break;

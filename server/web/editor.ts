@@ -238,8 +238,11 @@ export function editorRoutes(service: StoryService, clock: Clock): Router {
       await service.retractEvent(record.story.slug, event.id, req.body.reason, res.locals.actor!, Number(req.body.version));
       res.redirect(303, editorPath(record.story.slug, event.id));
     } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      renderEvent(res, record, event, { errors: errorsOf(error, record.story.language), status: 400 });
+      if (error instanceof ValidationError) return renderEvent(res, record, event, { errors: errorsOf(error, record.story.language), status: 400 });
+      if (error instanceof ConflictError && error.code === 'version_mismatch') {
+        return renderEvent(res, record, event, { errors: { reason: EDITOR_LABELS[record.story.language].conflictText }, status: 409 });
+      }
+      throw error;
     }
   });
 

@@ -83,6 +83,11 @@ export function frame(payload: LivePayload): string {
   return `id: ${payload.v}\nevent: change\ndata: ${JSON.stringify(payload)}\n\n`;
 }
 
+/** A replay larger than this is replaced by "refetch": the page reloads instead. */
+const MAX_REPLAY_BYTES = 2_000_000;
+/** Unsent bytes a slow reader may pile up before it is cut off. */
+const MAX_BUFFERED_BYTES = 1_000_000;
+
 interface Stream {
   res: Response;
   last: number;
@@ -147,18 +152,21 @@ export class LiveHub {
     if (!set) this.#streams.set(slug, (set = new Set()));
     set.add(stream);
     this.#count++;
-    req.on('close', () => {
-      if (set.delete(stream)) this.#count--;
-      if (!set.size) this.#streams.delete(slug);
-    });
+    res.on('error', () => this.#drop(slug, stream));
+    req.on('close', () => this.#drop(slug, stream));
 
     const record = await this.options.load(slug);
     if (!record) return void res.end();
     const current = record.story.version;
     if (after !== undefined && after < current) {
       if (current - after > this.options.maxReplay) res.write(`event: refetch\ndata: ${JSON.stringify({ v: current })}\n\n`);
-      // one revision may carry several events (an import): written as they come, same id
-      else for (const payload of missedSince(record, after)) res.write(frame(payload));
+      else {
+        // one revision may carry several events (an import): written as they come, same id
+        const frames = missedSince(record, after).map(frame);
+        const bytes = frames.reduce((n, f) => n + f.length, 0);
+        if (bytes > MAX_REPLAY_BYTES) res.write(`event: refetch\ndata: ${JSON.stringify({ v: current })}\n\n`);
+        else for (const f of frames) res.write(f);
+      }
     }
     stream.last = Math.max(stream.last, current);
     const pending = stream.pending ?? [];
@@ -166,16 +174,25 @@ export class LiveHub {
     for (const { v, text } of pending) this.#send(stream, v, text);
   }
 
+  #drop(slug: string, stream: Stream): void {
+    const set = this.#streams.get(slug);
+    if (set?.delete(stream)) this.#count--;
+    if (set && !set.size) this.#streams.delete(slug);
+  }
+
   #send(stream: Stream, v: number, text: string): void {
-    if (v <= stream.last) return;
+    if (v <= stream.last || stream.res.writableEnded) return;
     stream.last = v;
     // a reader that cannot keep up is cut off; it reconnects with Last-Event-ID and catches up
-    if (stream.res.writableLength > 1_000_000) return void stream.res.end();
+    if (stream.res.writableLength > MAX_BUFFERED_BYTES) {
+      stream.res.end();
+      return;
+    }
     stream.res.write(text);
   }
 
   #beat(): void {
-    for (const set of this.#streams.values()) for (const s of set) if (!s.pending) s.res.write(': keep-alive\n\n');
+    for (const set of this.#streams.values()) for (const s of set) if (!s.pending && !s.res.writableEnded) s.res.write(': keep-alive\n\n');
   }
 
   close(): void {
