@@ -13,18 +13,37 @@ export function staleError(what: string, expected: number, actual: number): Conf
   return new ConflictError('version_mismatch', `The ${what} was changed meanwhile (version ${actual}, not ${expected}); reload it and apply your change again`, 'version');
 }
 
+/** The revision a change records once it has produced story version `version`. */
+export function revisionFor(change: StoryChange, version: number): Revision {
+  const base = { storyVersion: version, kind: change.kind, at: change.at, actor: change.actor };
+  switch (change.kind) {
+    case 'event.created':
+      return { ...base, eventId: change.event.id, changes: [] };
+    case 'event.updated':
+    case 'event.corrected':
+    case 'event.retracted':
+      return { ...base, eventId: change.event.id, changes: change.changes, ...(change.note ? { note: change.note } : {}) };
+    case 'event.deleted':
+      return { ...base, eventId: change.eventId, changes: change.changes };
+    case 'events.imported':
+      return { ...base, changes: [{ field: 'events', before: null, after: change.events.map((e) => e.id) }], ...(change.note ? { note: change.note } : {}) };
+    case 'story.updated':
+      return { ...base, changes: change.changes };
+  }
+}
+
+export function eventExists(id: string): ConflictError {
+  return new ConflictError('event_exists', `An event "${id}" already exists in this story`, 'id');
+}
+
 export function applyChange(record: StoryRecord, change: StoryChange): StoryRecord {
   const version = record.story.version + 1;
   let story: Story = { ...record.story, version, updatedAt: change.at };
   let events = record.events;
-  let revision: Revision;
   switch (change.kind) {
     case 'event.created':
-      if (events.some((e) => e.id === change.event.id)) {
-        throw new ConflictError('event_exists', `An event "${change.event.id}" already exists in this story`, 'id');
-      }
+      if (events.some((e) => e.id === change.event.id)) throw eventExists(change.event.id);
       events = [...events, change.event];
-      revision = { storyVersion: version, kind: change.kind, at: change.at, actor: change.actor, eventId: change.event.id, changes: [] };
       break;
     case 'event.updated':
     case 'event.corrected':
@@ -33,30 +52,25 @@ export function applyChange(record: StoryRecord, change: StoryChange): StoryReco
       if (index < 0) throw new NotFoundError('event', change.event.id);
       if (events[index]!.version !== change.expectedVersion) throw staleError('event', change.expectedVersion, events[index]!.version);
       events = events.with(index, change.event);
-      revision = { storyVersion: version, kind: change.kind, at: change.at, actor: change.actor, eventId: change.event.id, changes: change.changes, ...(change.note ? { note: change.note } : {}) };
       break;
     }
     case 'event.deleted':
       if (!events.some((e) => e.id === change.eventId)) throw new NotFoundError('event', change.eventId);
       events = events.filter((e) => e.id !== change.eventId);
-      revision = { storyVersion: version, kind: change.kind, at: change.at, actor: change.actor, eventId: change.eventId, changes: change.changes };
       break;
     case 'events.imported': {
       const taken = new Set(events.map((e) => e.id));
       const clash = change.events.find((e) => taken.has(e.id) || !taken.add(e.id));
-      if (clash) throw new ConflictError('event_exists', `An event "${clash.id}" already exists in this story`, 'id');
+      if (clash) throw eventExists(clash.id);
       events = [...events, ...change.events];
-      const ids = change.events.map((e) => e.id);
-      revision = { storyVersion: version, kind: change.kind, at: change.at, actor: change.actor, changes: [{ field: 'events', before: null, after: ids }], ...(change.note ? { note: change.note } : {}) };
       break;
     }
     case 'story.updated':
       if (record.story.version !== change.expectedVersion) throw staleError('story', change.expectedVersion, record.story.version);
       story = { ...story, ...change.story };
-      revision = { storyVersion: version, kind: change.kind, at: change.at, actor: change.actor, changes: change.changes };
       break;
   }
-  return { story, events, revisions: [...record.revisions, revision] };
+  return { story, events, revisions: [...record.revisions, revisionFor(change, version)] };
 }
 
 export function summaryOf(record: StoryRecord): StorySummary {

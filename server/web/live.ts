@@ -92,7 +92,7 @@ interface Stream {
   res: Response;
   last: number;
   /** messages published while the stream was still replaying; flushed in order afterwards */
-  pending: { v: number; text: string }[] | null;
+  pending: { v: number; text: string | Buffer }[] | null;
 }
 
 export interface LiveHubOptions {
@@ -122,10 +122,11 @@ export class LiveHub {
     const set = this.#streams.get(change.story.slug);
     if (!set?.size) return;
     // many events at once: readers reload rather than receive each card
-    const text =
+    const text = Buffer.from(
       change.revision.kind === 'events.imported'
         ? `event: refetch\ndata: ${JSON.stringify({ v: change.revision.storyVersion })}\n\n`
-        : frame(livePayload(change.story, change.revision, change.event));
+        : frame(livePayload(change.story, change.revision, change.event)),
+    ); // encoded once for every reader
     const v = change.revision.storyVersion;
     for (const stream of set) {
       if (stream.pending) stream.pending.push({ v, text });
@@ -180,7 +181,7 @@ export class LiveHub {
     if (set && !set.size) this.#streams.delete(slug);
   }
 
-  #send(stream: Stream, v: number, text: string): void {
+  #send(stream: Stream, v: number, text: string | Buffer): void {
     if (v <= stream.last || stream.res.writableEnded) return;
     stream.last = v;
     // a reader that cannot keep up is cut off; it reconnects with Last-Event-ID and catches up
