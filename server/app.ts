@@ -27,12 +27,14 @@ export interface AppDeps {
   live: LiveHub;
   accounts: AccountService;
   clock: Clock;
+  /** what /healthz reports; a database that cannot be reached makes it 503 */
+  health?: () => Promise<{ database: string }>;
   config: Pick<Config, 'env' | 'baseUrl'>;
   logger: Logger;
 }
 
 /** Routes and middleware; no environment reads and no listen, so tests build it freely. */
-export function createApp({ service, live, accounts, clock, config, logger }: AppDeps): express.Express {
+export function createApp({ service, live, accounts, clock, config, logger, health }: AppDeps): express.Express {
   const app = express();
   app.set('views', path.join(APP_ROOT, 'views'));
   app.set('view engine', 'ejs');
@@ -70,8 +72,10 @@ export function createApp({ service, live, accounts, clock, config, logger }: Ap
   app.get('/favicon.ico', (_req, res) => {
     res.status(204).set('Cache-Control', 'public, max-age=86400').end();
   });
-  app.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  app.get('/healthz', async (_req, res) => {
+    const details = health ? await health() : {};
+    const ok = !('database' in details) || details.database !== 'unreachable';
+    res.status(ok ? 200 : 503).set('Cache-Control', 'no-store').json({ status: ok ? 'ok' : 'degraded', ...details });
   });
   app.use('/api', readApiRoutes(service));
   app.use('/api', writeApiRoutes(service, accounts));

@@ -10,6 +10,7 @@ import { systemClock } from './services/clock.js';
 import { LowdbAccountStore } from './storage/lowdb-account-store.js';
 import { DirectoryLockedError, lockDirectory } from './storage/dir-lock.js';
 import { LowdbStore } from './storage/lowdb-store.js';
+import { PgStore } from './storage/pg-store.js';
 import { StoryService } from './services/stories.js';
 
 async function readStdin(): Promise<string> {
@@ -51,6 +52,29 @@ async function main(): Promise<number> {
             lock?.release();
           },
         };
+      },
+      async migrate(url) {
+        const lock = lockDirectory(config.dataDir);
+        const from = await LowdbStore.open(config.dataDir);
+        const to = await PgStore.open(url);
+        try {
+          const summaries = await from.listStories();
+          const records = await Promise.all(summaries.map(async (s) => (await from.getStory(s.slug))!));
+          const data = { records, users: await store.listUsers(), tokens: await store.listTokens(), sessions: await store.listSessions() };
+          await to.importAll(data);
+          return {
+            stories: records.length,
+            events: records.reduce((n, r) => n + r.events.length, 0),
+            revisions: records.reduce((n, r) => n + r.revisions.length, 0),
+            users: data.users.length,
+            tokens: data.tokens.length,
+            sessions: data.sessions.length,
+          };
+        } finally {
+          await to.close();
+          await from.close();
+          lock.release();
+        }
       },
       readFile: (path) => readFile(path, 'utf8'),
       writeFile: (path, body) => writeFile(path, body),

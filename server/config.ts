@@ -17,6 +17,10 @@ const schema = z.object({
     .url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL such as https://chrono.example.org' })
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
+  CHRONO_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// connection URL' })
+    .optional(),
   CHRONO_MAX_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
 });
@@ -30,6 +34,8 @@ export interface Config {
   readonly env: 'development' | 'production' | 'test';
   /** open live streams this process accepts; beyond it, readers poll */
   readonly maxStreams: number;
+  /** PostgreSQL instead of lowdb, for several instances sharing one database */
+  readonly databaseUrl: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -50,5 +56,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     baseUrl: c.CHRONO_BASE_URL,
     env: c.NODE_ENV,
     maxStreams: c.CHRONO_MAX_STREAMS,
+    databaseUrl: c.CHRONO_DATABASE_URL,
   });
 }

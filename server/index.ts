@@ -7,7 +7,8 @@ import { DirectoryLockedError, lockDirectory } from './storage/dir-lock.js';
 
 async function main(config: Config): Promise<void> {
   const logger = pino({ level: config.env === 'test' ? 'warn' : 'info' });
-  const lock = lockDirectory(config.dataDir);
+  // lowdb files take one writer; with PostgreSQL any number of instances run side by side
+  const lock = config.databaseUrl ? undefined : lockDirectory(config.dataDir);
   const chrono = await compose(config, logger);
 
   const server: Server = chrono.app.listen(config.port, config.host, () => {
@@ -25,7 +26,7 @@ async function main(config: Config): Promise<void> {
     chrono.live.close(); // open streams would otherwise keep the server from closing
     server.close(async () => {
       await chrono.close();
-      lock.release();
+      lock?.release();
       logger.info('stopped');
       process.exit(0);
     });
@@ -41,6 +42,10 @@ try {
 } catch (error) {
   if (error instanceof ConfigError || error instanceof DirectoryLockedError) {
     console.error(`chrono: ${error.message}`);
+    process.exit(1);
+  }
+  if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED' || (error as { severity?: string }).severity) {
+    console.error(`chrono: could not open the database (CHRONO_DATABASE_URL): ${(error as Error).message}`);
     process.exit(1);
   }
   throw error;

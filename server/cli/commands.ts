@@ -13,6 +13,7 @@ export const USAGE = `Usage:
   chrono token revoke <id>
   chrono import <file> --story <slug> [--format csv|timelinejs|chrono] [--title T] [--language fr|en] [--time-zone Z] [--dry-run]
   chrono export <slug> --format csv|timelinejs|json [--out <file>]
+  chrono migrate --to <postgres://…>   (copies this data directory into PostgreSQL, all or nothing)
 
 Works on the data directory in CHRONO_DATA_DIR (default ./data). Users, tokens and exports work while
 the server runs; an import needs the server stopped (or use the editor's import page).
@@ -30,6 +31,8 @@ export interface StoriesAccess {
   open(forWriting: boolean): Promise<{ service: StoryService; close(): Promise<void> }>;
   readFile(path: string): Promise<string>;
   writeFile(path: string, body: string): Promise<void>;
+  /** copies the data directory into the database; says what it copied */
+  migrate?(url: string): Promise<{ stories: number; events: number; revisions: number; users: number; tokens: number; sessions: number }>;
 }
 
 const SYSTEM_IMPORT: Actor = { name: 'cli', role: 'admin' };
@@ -50,6 +53,7 @@ function parseOptions(argv: string[]) {
       'time-zone': { type: 'string' },
       'dry-run': { type: 'boolean' },
       out: { type: 'string' },
+      to: { type: 'string' },
     },
   });
 }
@@ -71,6 +75,15 @@ export async function runCli(argv: string[], accounts: AccountService, io: CliIo
   }
   if (group === 'import' && command && values.story && stories) return runImport(command, values, stories, io);
   if (group === 'export' && command && stories) return runExport(command, values, stories, io);
+  if (group === 'migrate' && stories?.migrate) {
+    if (typeof values.to !== 'string' || !/^postgres(ql)?:\/\//.test(values.to)) {
+      io.err('chrono: migrate needs --to postgres://user@host/database');
+      return 2;
+    }
+    const copied = await stories.migrate(values.to);
+    io.out(`Copied ${copied.stories} stories (${copied.events} events, ${copied.revisions} revisions), ${copied.users} users, ${copied.tokens} tokens and ${copied.sessions} sessions into PostgreSQL.`);
+    return 0;
+  }
   switch (key) {
     case 'user add': {
       if (!arg) break;

@@ -114,6 +114,11 @@ export class LowdbAccountStore implements AccountStore {
     return run;
   }
 
+  /** Every session, for `chrono migrate`. */
+  async listSessions(): Promise<Session[]> {
+    return [...this.#sessions.data.sessions];
+  }
+
   async close() {
     await this.#sessionQueue;
   }

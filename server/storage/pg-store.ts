@@ -157,23 +157,31 @@ export class PgStore implements Store {
     });
   }
 
-  /** Copies whole records as they are (versions, revisions and all): for `chrono migrate`. */
-  async importRecords(records: readonly StoryRecord[], client: Query): Promise<void> {
-    for (const record of records) {
-      const inserted = await client.query('INSERT INTO stories (slug, version, updated_at, data) VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING', [
-        record.story.slug,
-        record.story.version,
-        record.story.updatedAt,
-        record.story,
-      ]);
-      if (inserted.rowCount === 0) throw new ConflictError('story_exists', `A story "${record.story.slug}" already exists in the database`, 'slug');
-      await insertEvents(client, record.story.slug, record.events);
-      for (const revision of record.revisions) await insertRevision(client, record.story.slug, revision);
-    }
-  }
-
-  withTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.#transaction(work);
+  /**
+   * Copies a whole lowdb data directory as it is (versions, revisions, accounts), in one
+   * transaction: all of it, or nothing if anything is already there. For `chrono migrate`.
+   */
+  importAll(data: { records: readonly StoryRecord[]; users: readonly User[]; tokens: readonly ApiToken[]; sessions: readonly Session[] }): Promise<void> {
+    return this.#transaction(async (client) => {
+      for (const record of data.records) {
+        const { story } = record;
+        const inserted = await client.query('INSERT INTO stories (slug, version, updated_at, data) VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING', [
+          story.slug,
+          story.version,
+          story.updatedAt,
+          story,
+        ]);
+        if (inserted.rowCount === 0) throw new ConflictError('story_exists', `A story "${story.slug}" is already in the database; nothing was copied`, 'slug');
+        await insertEvents(client, story.slug, record.events);
+        for (const revision of record.revisions) await insertRevision(client, story.slug, revision);
+      }
+      for (const user of data.users) {
+        const inserted = await client.query('INSERT INTO users (name, data) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [user.name, user]);
+        if (inserted.rowCount === 0) throw new ConflictError('user_exists', `A user "${user.name}" is already in the database; nothing was copied`, 'name');
+      }
+      for (const token of data.tokens) await client.query('INSERT INTO tokens (id, hash, data) VALUES ($1, $2, $3)', [token.id, token.hash, token]);
+      for (const session of data.sessions) await client.query('INSERT INTO sessions (id_hash, expires_at, data) VALUES ($1, $2, $3)', [session.idHash, session.expiresAt, session]);
+    });
   }
 
   async close(): Promise<void> {

@@ -10,8 +10,8 @@ export function storyEtag(version: number): string {
   return `"${version}"`;
 }
 
-function sendFresh(req: Request, res: Response, etag: string, body: () => unknown): void {
-  res.set({ ETag: etag, 'Cache-Control': 'no-cache' });
+function sendFresh(req: Request, res: Response, etag: string, body: () => unknown, cacheControl = 'public, max-age=5, stale-while-revalidate=30'): void {
+  res.set({ ETag: etag, 'Cache-Control': cacheControl });
   if (req.fresh) {
     res.status(304).end();
     return;
@@ -23,7 +23,7 @@ export function readApiRoutes(service: StoryService): Router {
   const router = Router();
 
   router.get('/stories', async (_req, res) => {
-    res.set('Cache-Control', 'no-cache').json({ stories: await service.listStories() });
+    res.set('Cache-Control', 'public, max-age=5').json({ stories: await service.listStories() });
   });
 
   router.get('/stories/:slug', async (req, res) => {
@@ -37,7 +37,8 @@ export function readApiRoutes(service: StoryService): Router {
     const after = parseVersion(req.query.after) ?? record.story.version;
     const version = record.story.version;
     const tooFar = version - after > MAX_REPLAY;
-    sendFresh(req, res, `"${version}-${after}"`, () => ({ version, ...(tooFar ? { refetch: true, changes: [] } : { changes: missedSince(record, after) }) }));
+    res.set({ 'Surrogate-Key': `story-${record.story.slug}`, 'Cache-Tag': `story-${record.story.slug}` });
+    sendFresh(req, res, `"${version}-${after}"`, () => ({ version, ...(tooFar ? { refetch: true, changes: [] } : { changes: missedSince(record, after) }) }), 'public, max-age=2');
   });
 
   router.get('/stories/:slug/events/:id', async (req, res) => {

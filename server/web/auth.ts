@@ -58,7 +58,7 @@ export const checkCsrf: RequestHandler = (req, res, next) => {
 
 /** Editor pages must not be cached or framed. */
 export const privatePage: RequestHandler = (_req, res, next) => {
-  res.set({ 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY' });
+  res.set({ 'Cache-Control': 'private, no-store', 'X-Frame-Options': 'DENY' });
   const csp = res.getHeader('Content-Security-Policy');
   if (typeof csp === 'string') res.setHeader('Content-Security-Policy', csp.replace(/frame-ancestors [^;]*/, "frame-ancestors 'none'"));
   next();

@@ -13,6 +13,7 @@ import { HttpError } from './http-error.js';
 import { LABELS } from './i18n.js';
 import { eventPath, presentEvent, presentStory, storyPath } from './present.js';
 import { absolute, originOf } from './urls.js';
+import { publicCache } from './http-cache.js';
 
 export interface EmbedOptions {
   limit?: number;
@@ -78,7 +79,7 @@ export function embedRoutes(service: StoryService, baseUrl: string | undefined):
     const changed = lastChanges(record);
     const groups = groupByDay(ordered, story.timeZone, story.language).map((g) => ({ heading: g.heading, events: g.events.map((e) => itemView(e, story, changed.get(e.id) ?? 1)) }));
     const full = absolute(req, baseUrl, storyPath(story.slug));
-    res.set('Cache-Control', options.asof ? 'public, max-age=86400' : 'public, max-age=5');
+    if (publicCache(req, res, { slug: story.slug, version: story.version, frozen: Boolean(options.asof) })) return;
     res.render('pages/embed', {
       ...presentStory(story),
       lang: story.language,
@@ -102,7 +103,7 @@ export function embedRoutes(service: StoryService, baseUrl: string | undefined):
     res.locals.lang = story.language;
     const event = record.events.find((e) => e.id === req.params.id);
     if (!event) throw new NotFoundError('event', req.params.id as string);
-    res.set('Cache-Control', options.asof ? 'public, max-age=86400' : 'public, max-age=5');
+    if (publicCache(req, res, { slug: story.slug, version: story.version, frozen: Boolean(options.asof) })) return;
     res.render('pages/embed-event', {
       ...presentStory(story),
       lang: story.language,

@@ -106,6 +106,7 @@ export interface LiveHubOptions {
 /** One process's open streams, per story; fed by StoryService's publish. */
 export class LiveHub {
   readonly #streams = new Map<string, Set<Stream>>();
+  readonly #hints = new Map<string, Promise<void>>();
   #count = 0;
   readonly #heartbeat: NodeJS.Timeout;
 
@@ -133,6 +134,39 @@ export class LiveHub {
       else this.#send(stream, v, text);
     }
   };
+
+  /**
+   * Something changed in `slug` (another instance, or a backstop tick): read what this
+   * process's readers have not had yet from the store and send it, once each, in order.
+   */
+  hint(slug: string): Promise<void> {
+    const run = (this.#hints.get(slug) ?? Promise.resolve()).then(async () => {
+      const set = this.#streams.get(slug);
+      if (!set?.size) return;
+      const after = Math.min(...[...set].map((s) => s.last));
+      const record = await this.options.load(slug);
+      if (!record || record.story.version <= after) return;
+      const missed = missedSince(record, after);
+      const refetch = missed.some((p) => p.kind === 'events.imported') || record.story.version - after > this.options.maxReplay;
+      const frames = refetch ? [{ v: record.story.version, text: `event: refetch\ndata: ${JSON.stringify({ v: record.story.version })}\n\n` }] : missed.map((p) => ({ v: p.v, text: frame(p) }));
+      for (const stream of this.#streams.get(slug) ?? []) {
+        // a stream still replaying gets these after its replay, minus what the replay covered
+        if (stream.pending) stream.pending.push(...frames);
+        else for (const f of frames) this.#send(stream, f.v, f.text);
+      }
+    });
+    const settled = run.catch(() => undefined);
+    this.#hints.set(slug, settled);
+    void settled.then(() => {
+      if (this.#hints.get(slug) === settled) this.#hints.delete(slug);
+    });
+    return run;
+  }
+
+  /** The backstop: every story with readers here is checked against the store. */
+  async catchUpAll(): Promise<void> {
+    await Promise.allSettled([...this.#streams.keys()].map((slug) => this.hint(slug)));
+  }
 
   /** Opens a stream; `after` is the version the reader already has (Last-Event-ID or ?since=). */
   async open(slug: string, req: Request, res: Response, after: number | undefined): Promise<void> {

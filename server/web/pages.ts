@@ -4,6 +4,7 @@ import { readEmbedOptions } from './embed.js';
 import { buildFeed } from './feeds.js';
 import { pageMeta } from './meta.js';
 import { originOf } from './urls.js';
+import { publicCache } from './http-cache.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Story } from '../domain/types.js';
 import type { StoryService } from '../services/stories.js';
@@ -62,6 +63,7 @@ export function pageRoutes(service: StoryService, live: LiveHub, baseUrl: string
     if (typeof req.query.jump === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(req.query.jump)) {
       return res.redirect(303, viewUrl(story, state, `#day-${req.query.jump}`));
     }
+    if (publicCache(req, res, { slug: story.slug, version: story.version })) return;
     const labels = LABELS[story.language];
     const view = presentChronologyView(record, state);
     res.render('pages/story', {
@@ -79,8 +81,7 @@ export function pageRoutes(service: StoryService, live: LiveHub, baseUrl: string
     const format = req.params.format;
     if (format !== 'atom' && format !== 'rss' && format !== 'json') throw new NotFoundError('story', req.params.slug);
     const record = await service.getStory(req.params.slug);
-    res.set({ ETag: `"${record.story.version}${req.query.key === '1' ? 'k' : ''}"`, 'Cache-Control': 'public, max-age=60' });
-    if (req.fresh) return res.status(304).end();
+    if (publicCache(req, res, { slug: record.story.slug, version: record.story.version, maxAge: 60 })) return;
     res.type(FEED_TYPES[format]).send(buildFeed(record, format, originOf(req, baseUrl), req.query.key === '1'));
   });
 
@@ -125,6 +126,7 @@ export function pageRoutes(service: StoryService, live: LiveHub, baseUrl: string
     res.locals.lang = record.story.language;
     const event = record.events.find((e) => e.id === req.params.id);
     if (!event) throw new NotFoundError('event', req.params.id);
+    if (publicCache(req, res, { slug: record.story.slug, version: record.story.version })) return;
     res.render('pages/event', {
       ...presentStory(record.story),
       lang: record.story.language,

@@ -153,7 +153,7 @@ describe('login page', () => {
     const { app } = await setup();
     const cookie = await login(app, 'eve');
     const res = await request(app).get(path).set('Cookie', cookie).expect(200);
-    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['cache-control']).toBe('private, no-store');
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
   });
@@ -161,7 +161,7 @@ describe('login page', () => {
   it('sends the login page uncached and unframeable', async () => {
     const { app } = await setup();
     const res = await request(app).get('/login').expect(200);
-    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['cache-control']).toBe('private, no-store');
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(csrfField(res.text)).toBeTruthy();

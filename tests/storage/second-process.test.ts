@@ -188,7 +188,7 @@ describe('two servers on one data directory', () => {
     const port = await listening(first);
     expect(await lockOwner(dataDir)).toBe(first.child.pid);
     expect(existsSync(path.join(dataDir, 'stories', `${DEMO_SLUG}.json`))).toBe(true);
-    expect(await getJson(port, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await getJson(port, '/healthz')).toMatchObject({ status: 200, body: { status: 'ok', storage: 'lowdb' } });
 
     const second = startServer(dataDir);
     const secondExit = await exitOf(second);
@@ -227,7 +227,7 @@ describe('two servers on one data directory', () => {
     const server = startServer(dataDir);
     const port = await listening(server);
     expect(await lockOwner(dataDir)).toBe(server.child.pid);
-    expect(await getJson(port, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await getJson(port, '/healthz')).toMatchObject({ status: 200, body: { status: 'ok', storage: 'lowdb' } });
 
     server.child.kill('SIGTERM');
     expect(await exitOf(server)).toEqual({ code: 0, signal: null });
