@@ -10,7 +10,8 @@ import { systemClock } from './services/clock.js';
 import { LowdbAccountStore } from './storage/lowdb-account-store.js';
 import { DirectoryLockedError, lockDirectory } from './storage/dir-lock.js';
 import { LowdbStore } from './storage/lowdb-store.js';
-import { PgStore } from './storage/pg-store.js';
+import { PgAccountStore, PgStore } from './storage/pg-store.js';
+import type { AccountStore } from './storage/account-store.js';
 import { StoryService } from './services/stories.js';
 
 async function readStdin(): Promise<string> {
@@ -37,11 +38,14 @@ function readPassword(prompt: string): Promise<string> {
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  const store = await LowdbAccountStore.open(config.dataDir);
+  // with CHRONO_DATABASE_URL, users, tokens and stories live in PostgreSQL, as for the server
+  const database = config.databaseUrl ? await PgStore.open(config.databaseUrl) : undefined;
+  const accountStore: AccountStore = database ? new PgAccountStore(database.pool) : await LowdbAccountStore.open(config.dataDir);
   const io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l), readPassword, readStdin };
   try {
     const stories: StoriesAccess = {
       async open(forWriting) {
+        if (database) return { service: new StoryService({ store: database, clock: systemClock }), close: async () => undefined };
         // the server owns the directory while it runs: an import waits for it to stop
         const lock = forWriting ? lockDirectory(config.dataDir) : undefined;
         const storyStore = await LowdbStore.open(config.dataDir);
@@ -56,11 +60,12 @@ async function main(): Promise<number> {
       async migrate(url) {
         const lock = lockDirectory(config.dataDir);
         const from = await LowdbStore.open(config.dataDir);
+        const accounts = await LowdbAccountStore.open(config.dataDir);
         const to = await PgStore.open(url);
         try {
           const summaries = await from.listStories();
           const records = await Promise.all(summaries.map(async (s) => (await from.getStory(s.slug))!));
-          const data = { records, users: await store.listUsers(), tokens: await store.listTokens(), sessions: await store.listSessions() };
+          const data = { records, users: await accounts.listUsers(), tokens: await accounts.listTokens(), sessions: await accounts.listSessions() };
           await to.importAll(data);
           return {
             stories: records.length,
@@ -72,6 +77,7 @@ async function main(): Promise<number> {
           };
         } finally {
           await to.close();
+          await accounts.close();
           await from.close();
           lock.release();
         }
@@ -79,9 +85,10 @@ async function main(): Promise<number> {
       readFile: (path) => readFile(path, 'utf8'),
       writeFile: (path, body) => writeFile(path, body),
     };
-    return await runCli(process.argv.slice(2), new AccountService({ accounts: store, clock: systemClock }), io, stories);
+    return await runCli(process.argv.slice(2), new AccountService({ accounts: accountStore, clock: systemClock }), io, stories);
   } finally {
-    await store.close();
+    await accountStore.close();
+    await database?.close();
   }
 }
 
