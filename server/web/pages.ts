@@ -5,6 +5,7 @@ import { buildFeed } from './feeds.js';
 import { pageMeta } from './meta.js';
 import { originOf } from './urls.js';
 import { publicCache } from './http-cache.js';
+import { RenderCache } from './render-cache.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Story } from '../domain/types.js';
 import type { StoryService } from '../services/stories.js';
@@ -45,6 +46,7 @@ function pagerOf(view: ChronologyView, labels: Labels) {
 
 export function pageRoutes(service: StoryService, live: LiveHub, baseUrl: string | undefined): Router {
   const router = Router();
+  const pagesCache = new RenderCache();
 
   router.get('/', async (_req, res) => {
     const stories = await service.listStories();
@@ -55,7 +57,7 @@ export function pageRoutes(service: StoryService, live: LiveHub, baseUrl: string
     });
   });
 
-  router.get('/stories/:slug', async (req, res) => {
+  router.get('/stories/:slug', async (req, res, next) => {
     const record = await service.getStory(req.params.slug);
     const story: Story = record.story;
     res.locals.lang = story.language;
@@ -64,6 +66,10 @@ export function pageRoutes(service: StoryService, live: LiveHub, baseUrl: string
       return res.redirect(303, viewUrl(story, state, `#day-${req.query.jump}`));
     }
     if (publicCache(req, res, { slug: story.slug, version: story.version })) return;
+    const origin = originOf(req, baseUrl);
+    const key = `${story.slug}|${story.version}|${origin}|${req.originalUrl}`;
+    const cached = pagesCache.get(key);
+    if (cached) return void res.type('html').send(cached);
     const labels = LABELS[story.language];
     const view = presentChronologyView(record, state);
     res.render('pages/story', {
@@ -73,7 +79,11 @@ export function pageRoutes(service: StoryService, live: LiveHub, baseUrl: string
       pager: pagerOf(view, labels),
       corrections: presentCorrections(record),
       clientLabels: clientLabels(labels),
-      meta: pageMeta(record, originOf(req, baseUrl)),
+      meta: pageMeta(record, origin),
+    }, (error: Error | null, html: string) => {
+      if (error) return next(error);
+      pagesCache.set(key, html);
+      res.type('html').send(html);
     });
   });
 

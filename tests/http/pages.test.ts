@@ -35,6 +35,17 @@ describe('reader pages', () => {
     expect(res.text).toMatch(/<ol class="day__events">/);
   });
 
+  it('shows a change to a page it has already rendered', async () => {
+    const { app, service } = await demoApp();
+    const before = await request(app).get(`/stories/${DEMO_SLUG}`).expect(200);
+    await service.appendEvent(DEMO_SLUG, { date: '2023-11-22', title: 'Retour de Sam Altman' });
+    const after = await request(app).get(`/stories/${DEMO_SLUG}`).expect(200);
+    expect(articleIds(before.text)).not.toContain('retour-de-sam-altman');
+    expect(articleIds(after.text)[0]).toBe('retour-de-sam-altman');
+    await request(app).get(`/stories/${DEMO_SLUG}`).set('If-None-Match', after.headers.etag!).expect(304);
+    await request(app).get(`/stories/${DEMO_SLUG}`).set('If-None-Match', before.headers.etag!).expect(200);
+  });
+
   it('puts the oldest first on request, and by default once the story is concluded', async () => {
     const { app, service } = await demoApp();
     const asc = await request(app).get(`/stories/${DEMO_SLUG}?order=asc`).expect(200);
