@@ -122,12 +122,26 @@
     title = li.querySelector('.event__title');
     announce((existing ? labels.updatedBadge : labels.newBadge) + ' : ' + (title ? title.textContent.trim() : ''));
     enhanceTimes(li);
+    trimToLimit();
     if (!existing) {
       if (!inView(li)) { unseen.push(li); showPill(); }
       if (document.hidden) { hiddenCount++; document.title = '(' + hiddenCount + ') ' + baseTitle; }
     }
     updateCount();
     if (!document.hidden) remember();
+  }
+
+  // an embed showing the latest N keeps showing N: the oldest one leaves as a new one comes
+  function trimToLimit() {
+    var limit = Number(root.dataset.limit || 0);
+    if (!limit) return;
+    var items = root.querySelectorAll('li[data-sort]');
+    var sorted = Array.prototype.slice.call(items).sort(function (a, b) { return compare(a.dataset.sort, b.dataset.sort); });
+    sorted.slice(0, Math.max(0, sorted.length - limit)).forEach(function (li) {
+      var section = li.closest('section');
+      li.remove();
+      if (section && !section.querySelector('li')) section.remove();
+    });
   }
 
   function updateHeader(story) {
@@ -280,13 +294,15 @@
 
   // ---- permalinks and #id ---------------------------------------------------------------
   function highlight() {
-    var id = decodeURIComponent(location.hash.slice(1));
+    var id = '';
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
     var el = id && document.getElementById(id);
     if (!el || el.tagName !== 'ARTICLE') return;
     document.querySelectorAll('.is-highlighted').forEach(function (x) { x.classList.remove('is-highlighted'); });
     el.classList.add('is-highlighted');
     el.setAttribute('tabindex', '-1');
-    el.scrollIntoView({ block: 'center' });
+    // in an embed the host page does the scrolling (frame.js asks it to)
+    if (root.dataset.embed !== '1') el.scrollIntoView({ block: 'center' });
     el.focus({ preventScroll: true });
   }
   window.addEventListener('hashchange', highlight);

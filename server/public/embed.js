@@ -24,7 +24,7 @@
     iframe.src = src.href;
     iframe.title = (el.textContent || '').trim() || 'Chrono';
     iframe.setAttribute('data-chrono-frame', '');
-    iframe.setAttribute('loading', 'lazy');
+    if (!hash) iframe.setAttribute('loading', 'lazy'); // a deep-linked embed must load to scroll to
     iframe.setAttribute('scrolling', 'no');
     iframe.style.cssText = 'display:block;width:100%;border:0;height:' + (Number(el.getAttribute('data-height')) || 400) + 'px';
     el.replaceWith(iframe);
@@ -46,7 +46,8 @@
     if (e.origin !== origin) return;
     var frame = frames().filter(function (f) { return f.contentWindow === e.source; })[0];
     if (!frame) return;
-    if (e.data && e.data.sentinel === 'chrono' && e.data.type === 'scroll-to' && typeof e.data.top === 'number' && isFinite(e.data.top)) {
+    if (e.data && e.data.sentinel === 'chrono' && e.data.type === 'scroll-to') {
+      if (!location.hash || typeof e.data.top !== 'number' || !isFinite(e.data.top)) return;
       window.scrollTo({ top: frame.getBoundingClientRect().top + window.scrollY + Math.max(0, e.data.top) - 40 });
       return;
     }
@@ -54,7 +55,11 @@
     if (h !== null && frame.style.height !== h + 'px') frame.style.height = h + 'px';
   });
 
-  function run() { Array.prototype.forEach.call(document.querySelectorAll('[data-chrono]'), upgrade); }
+  function run() {
+    Array.prototype.forEach.call(document.querySelectorAll('[data-chrono]'), upgrade);
+    // frames already there (pasted oEmbed HTML) may have reported their size before this ran
+    frames().forEach(function (f) { if (f.contentWindow) f.contentWindow.postMessage({ sentinel: 'chrono', type: 'size-request' }, origin); });
+  }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', run);
   else run();
 })();

@@ -15,8 +15,12 @@
   }
   if ('ResizeObserver' in window) new ResizeObserver(post).observe(document.documentElement);
   window.addEventListener('load', post);
+  window.addEventListener('message', function (e) {
+    if (e.source === window.parent && e.data && e.data.sentinel === 'chrono' && e.data.type === 'size-request') { last = 0; post(); }
+  });
   post();
-  var id = decodeURIComponent(location.hash.slice(1));
+  var id = '';
+  try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { /* not an event id */ }
   var target = id && document.getElementById(id);
   if (target && target.tagName === 'ARTICLE') {
     target.classList.add('is-highlighted');

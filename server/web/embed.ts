@@ -85,6 +85,7 @@ export function embedRoutes(service: StoryService, baseUrl: string | undefined):
       lang: story.language,
       theme: options.theme,
       order: options.order,
+      limit: options.limit,
       groups,
       full,
       more: latest.length < record.events.filter((e) => matches(e, filter)).length,
