@@ -141,8 +141,9 @@ export function embedRoutes(service: StoryService, baseUrl: string | undefined):
     if (id && !event) throw new HttpError(404, 'not_embeddable', 'No such event', 'url');
     const maxwidth = Number(req.query.maxwidth) || Infinity;
     const maxheight = Number(req.query.maxheight) || Infinity;
-    const width = Math.max(200, Math.min(640, maxwidth));
-    const height = Math.max(100, Math.min(event ? 320 : 600, maxheight));
+    // the consumer's maximums are maximums, however small
+    const width = Math.floor(Math.min(640, maxwidth));
+    const height = Math.floor(Math.min(event ? 320 : 600, maxheight));
     const src = `${origin}/embed/${encodeURIComponent(slug)}${event ? `/events/${encodeURIComponent(event.id)}` : ''}`;
     const title = event ? event.title : record.story.title;
     const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');

@@ -12,7 +12,7 @@ const clean = (text: string) => text.replace(NOT_XML, '');
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
- * One entry per event, newest change first, dated by its last change; corrections and
+ * One entry per event, the latest events first, dated by its last change; corrections and
  * retractions show in the entry. Atom titles are typed HTML, so plain text is escaped there.
  */
 export function buildFeed(record: StoryRecord, format: FeedFormat, origin: string, keyOnly: boolean): string {
@@ -53,12 +53,14 @@ export function buildFeed(record: StoryRecord, format: FeedFormat, origin: strin
       link,
       date: new Date(event.updatedAt),
       published: new Date(event.createdAt),
-      description: clean(`${view.date.text} — ${event.title}`),
+      // Atom's summary and RSS's description are read as HTML; JSON Feed's summary is text
+      description: format === 'json' ? clean(`${view.date.text} — ${event.title}`) : escapeHtml(clean(`${view.date.text} — ${event.title}`)),
       content,
-      category: event.tags.map((t) => ({ name: clean(t) })),
+      category: event.tags.map((t) => ({ name: clean(t), term: clean(t) })),
     });
   }
-  if (format === 'atom') return feed.atom1();
+  // the library escapes & but not < in attribute values, which XML forbids
+  if (format === 'atom') return feed.atom1().replace(/ (label|term)="([^"]*)"/g, (_m, name: string, value: string) => ` ${name}="${value.replace(/</g, '&lt;')}"`);
   if (format === 'rss') return feed.rss2();
   // the library writes JSON Feed 1; what it writes is also valid 1.1 once labelled so
   return JSON.stringify({ ...JSON.parse(feed.json1()), version: 'https://jsonfeed.org/version/1.1', language: story.language });

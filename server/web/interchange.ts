@@ -156,7 +156,7 @@ export function parseCsv(text: string): ParsedImport {
   const result: ParsedImport = { format: 'csv', story: {}, rows: [], fileProblems: [] };
   let records: Record<string, string>[];
   try {
-    records = parse(text.replace(/^\uFEFF/, ''), { columns: (h: string[]) => h.map((c) => c.trim()), skip_empty_lines: true, relax_column_count: true, trim: false });
+    records = parse(text.replace(/^\uFEFF/, ''), { columns: (h: string[]) => h.map((c) => c.trim()), skip_empty_lines: false, relax_column_count: true, trim: false });
   } catch (error) {
     result.fileProblems.push(problem('file', 'invalid_csv', `Not a readable CSV file: ${(error as Error).message}`));
     return result;
@@ -171,7 +171,8 @@ export function parseCsv(text: string): ParsedImport {
     return result;
   }
   records.forEach((r, i) => {
-    const row = i + 2; // line 1 is the header
+    const row = i + 2; // line 1 is the header; blank lines are kept so this stays the spreadsheet's line
+    if (Object.values(r).every((cell) => !String(cell ?? '').trim())) return; // TimelineJS skips blank rows too
     const type = (r.Type ?? '').trim().toLowerCase();
     if (type === 'title') {
       result.story.title = (r.Headline ?? '').trim() || undefined;
