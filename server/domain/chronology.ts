@@ -54,8 +54,6 @@ export interface EventFilter {
   q: string;
 }
 
-export const NO_FILTER: EventFilter = { tags: [], keyOnly: false, q: '' };
-
 export function fold(text: string): string {
   return text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 }

@@ -1,6 +1,6 @@
 // Turns domain records into what templates and the API show. Every date rule comes from
 // domain/dates, so the page, the API and (later) feeds and embeds agree.
-import { groupByDay, sortEvents, type Group, type Order } from '../domain/chronology.js';
+import { sortEvents } from '../domain/chronology.js';
 import { formatEventDate, formatInstant, instantInZone, machineDate, startInstant, type FormattedDate } from '../domain/dates.js';
 import type { ChronoEvent, Story, StorySummary } from '../domain/types.js';
 import { isWebUrl } from '../domain/validate.js';
@@ -99,15 +99,6 @@ export function presentCorrections(record: StoryRecord): CorrectionView[] {
   return items
     .sort((a, b) => b.at.localeCompare(a.at))
     .map(({ at, note, retraction, e }) => ({ eventId: e.id, eventTitle: e.title, link: `#${encodeURIComponent(e.id)}`, ...stamp(at, story), note, retraction }));
-}
-
-export function presentChronology(record: StoryRecord, order: Order): Group<EventView>[] {
-  const { story } = record;
-  const sorted = sortEvents(record.events, story.timeZone, order);
-  return groupByDay(sorted, story.timeZone, story.language).map((g) => ({
-    heading: g.heading,
-    events: g.events.map((e) => presentEvent(e, story)),
-  }));
 }
 
 /** The API's event: the stored fields plus the computed start instant. */

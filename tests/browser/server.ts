@@ -36,15 +36,17 @@ function childEnv(dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Proces
   const env: NodeJS.ProcessEnv = { ...process.env, CHRONO_DATA_DIR: dataDir, NODE_ENV: 'production', ...extra };
   delete env.NODE_OPTIONS;
   delete env.CHRONO_BASE_URL;
+  delete env.CHRONO_DATABASE_URL;
   return env;
 }
 
-interface Exit {
+export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
 
-function collect(child: ChildProcess): { text: () => string; exited: Promise<Exit> } {
+/** Everything a child prints, and its exit. */
+export function collect(child: ChildProcess): { text: () => string; exited: Promise<Exit> } {
   let text = '';
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (text += c));
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (text += c));
@@ -66,7 +68,7 @@ export async function addUser(dataDir: string, user: TestUser): Promise<void> {
 }
 
 /** Resolves with the port from the JSON log line "Chrono listening on http://127.0.0.1:<port>". */
-function listeningPort(output: () => string, exited: Promise<Exit>): Promise<number> {
+export function listeningPort(output: () => string, exited: Promise<Exit>): Promise<number> {
   return new Promise((resolve, reject) => {
     let done = false;
     const finish = (fn: () => void) => {

@@ -3,15 +3,12 @@
 // data directory and (optionally) a PostgreSQL database the caller chooses, so that an instance
 // can be killed and started again on the same directory and database. Also the real CLI.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ROOT } from '../browser/server.js';
+import { collect, listeningPort, ROOT, type Exit } from '../browser/server.js';
 
-const START_TIMEOUT = 30_000;
+export type { Exit };
+
 const STOP_TIMEOUT = 15_000;
 
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
 
 export interface InstanceOptions {
   dataDir: string;
@@ -50,14 +47,6 @@ export function childEnv(options: InstanceOptions): NodeJS.ProcessEnv {
   return env;
 }
 
-function collect(child: ChildProcess): { text: () => string; exited: Promise<Exit> } {
-  let text = '';
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (text += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (text += c));
-  const exited = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  return { text: () => text, exited };
-}
-
 function logEntries(text: string): { msg: string; time: number }[] {
   const out: { msg: string; time: number }[] = [];
   for (const line of text.split('\n')) {
@@ -70,35 +59,6 @@ function logEntries(text: string): { msg: string; time: number }[] {
     }
   }
   return out;
-}
-
-function listeningPort(output: () => string, exited: Promise<Exit>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const finish = (fn: () => void) => {
-      if (done) return;
-      done = true;
-      clearInterval(poll);
-      clearTimeout(timer);
-      fn();
-    };
-    const poll = setInterval(() => {
-      for (const line of output().split('\n')) {
-        if (!line.startsWith('{')) continue;
-        try {
-          const entry = JSON.parse(line) as { msg?: string; port?: number };
-          if (entry.msg?.startsWith('Chrono listening on http://127.0.0.1:') && typeof entry.port === 'number') {
-            const port = entry.port;
-            return finish(() => resolve(port));
-          }
-        } catch {
-          // read it again on the next poll
-        }
-      }
-    }, 25);
-    const timer = setTimeout(() => finish(() => reject(new Error(`the server did not start within ${START_TIMEOUT} ms:\n${output()}`))), START_TIMEOUT);
-    void exited.then((exit) => finish(() => reject(new Error(`the server exited before listening (${JSON.stringify(exit)}):\n${output()}`))));
-  });
 }
 
 export async function startInstance(name: string, options: InstanceOptions): Promise<Instance> {
