@@ -58,7 +58,9 @@ export function errorHandler(options: { showStack: boolean; log: (error: unknown
     if (res.headersSent) return next(error);
     const { status, body, headers } = describe(error);
     if (status >= 500) options.log(error, req);
-    res.status(status).set(headers);
+    // an error must not be kept by a cache as if it were the page
+    res.removeHeader('ETag');
+    res.status(status).set({ 'Cache-Control': 'no-store', ...headers });
     const stack = options.showStack && error instanceof Error ? error.stack : undefined;
     if (wantsJson(req)) {
       res.json(stack ? { ...body, stack } : body);

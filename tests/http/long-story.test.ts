@@ -28,7 +28,7 @@ describe('long stories', () => {
     const sizes: number[] = [];
     let url: string | undefined = '/stories/long';
     while (url && sizes.length < 10) {
-      const res = await request(app).get(url).expect(200);
+      const res: request.Response = await request(app).get(url).expect(200);
       const ids = articleIds(res.text);
       seen.push(...ids);
       sizes.push(ids.length);
