@@ -3,6 +3,7 @@ import request, { type Response } from 'supertest';
 import type { Express } from 'express';
 import { DEMO_SLUG, demoApp } from './harness.js';
 import { login, PASSWORD } from './sessions.js';
+import { expectInert } from './inert.js';
 
 const STORY = `/admin/stories/${DEMO_SLUG}`;
 const SCRIPT = '<script>alert(1)</script>';
@@ -79,21 +80,6 @@ async function publicPage(app: Express) {
   return cheerio.load(res.text);
 }
 
-/** Nothing that could run: only external scripts from /static, no handlers, no script URLs. */
-function expectInert(html: string): void {
-  const $ = cheerio.load(html);
-  const scripts = $('script').toArray().map((el) => ({ src: $(el).attr('src') ?? '', inline: $(el).text().trim() }));
-  expect(scripts.filter((s) => !s.src.startsWith('/static/') || s.inline !== '')).toEqual([]);
-  expect($('img[src="x"]').length).toBe(0);
-  const handlers = $('*')
-    .toArray()
-    .flatMap((el) => Object.keys($(el).attr() ?? {}).filter((name) => name.toLowerCase().startsWith('on')));
-  expect(handlers).toEqual([]);
-  const urls = $('[href],[src],[action],[formaction]')
-    .toArray()
-    .flatMap((el) => ['href', 'src', 'action', 'formaction'].map((a) => $(el).attr(a)).filter((u): u is string => u !== undefined));
-  expect(urls.filter((u) => /^\s*(javascript|data|vbscript):/i.test(u))).toEqual([]);
-}
 
 describe('editor over HTTP', () => {
   it('offers the add-event form starting today in the story’s zone', async () => {

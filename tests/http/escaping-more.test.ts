@@ -5,6 +5,7 @@ import * as cheerio from 'cheerio';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import request from 'supertest';
 import { demoApp } from './harness.js';
+import { expectInert } from './inert.js';
 
 const SCRIPT = '<script>alert(1)</script>';
 const IMG = '"><img src=x onerror=alert(1)>';
@@ -45,28 +46,6 @@ async function hostileStory(tags: string[] = [SCRIPT, IMG]) {
   return h;
 }
 
-/** Parses HTML as a browser would and looks for anything that could run. */
-function expectInert(html: string, options: { fragment?: boolean } = {}): void {
-  const $ = options.fragment ? cheerio.load(html, null, false) : cheerio.load(html);
-  const jsonLd = $('script[type="application/ld+json"]').toArray();
-  for (const el of jsonLd) expect(() => JSON.parse($(el).text())).not.toThrow();
-  // only Chrono's own static scripts, with no inline content
-  const scripts = $('script').toArray().filter((el) => !jsonLd.includes(el) && (!/^\/static\/[\w.-]+\.js$/.test($(el).attr('src') ?? '') || $(el).text().trim() !== ''));
-  expect(scripts).toHaveLength(0);
-  expect($('img[src="x"]')).toHaveLength(0);
-  const handlers = $('*')
-    .toArray()
-    .flatMap((el) => Object.keys($(el).attr() ?? {}).filter((name) => name.toLowerCase().startsWith('on')));
-  expect(handlers).toEqual([]);
-  const urls = $('[href],[src],[action],[formaction]')
-    .toArray()
-    .flatMap((el) => ['href', 'src', 'action', 'formaction'].map((a) => $(el).attr(a)).filter((u): u is string => u !== undefined));
-  expect(urls.filter((u) => /^\s*(javascript|data|vbscript):/i.test(u))).toEqual([]);
-  expect($('object, embed, math, meta[http-equiv], base[href]')).toHaveLength(0);
-  // the only frames are Chrono's own embeds (the embed panel's preview, the oEmbed html)
-  for (const el of $('iframe').toArray()) expect($(el).attr('src')).toMatch(/^https?:\/\/[^/]+\/embed\/hostile(\/events\/[\w-]+)?(\?|$)/);
-  if (options.fragment) expect($('form')).toHaveLength(0);
-}
 
 describe('hostile text in embeds', () => {
   it.each([
