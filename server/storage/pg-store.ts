@@ -82,7 +82,29 @@ export class PgStore implements Store {
   }
 
   getStory(slug: string): Promise<StoryRecord | undefined> {
-    return this.#read(() => readRecord(this.pool, slug));
+    // three queries, one snapshot: a commit landing between them must not pair a new
+    // revision with the event as it was before it
+    return this.#snapshot((client) => readRecord(client, slug));
+  }
+
+  async #snapshot<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw storageError(error);
+    }
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw storageError(error);
+    } finally {
+      client.release();
+    }
   }
 
   createStory(story: Story, events: readonly ChronoEvent[] = [], actor = 'system'): Promise<StoryRecord> {

@@ -65,7 +65,7 @@ export function livePayload(story: Story, revision: Revision, event: ChronoEvent
 export function missedSince(record: StoryRecord, after: number): LivePayload[] {
   const byId = new Map(record.events.map((e) => [e.id, e]));
   return record.revisions
-    .filter((r) => r.storyVersion > after)
+    .filter((r) => r.storyVersion > after && r.storyVersion <= record.story.version)
     .flatMap((r) =>
       r.kind === 'events.imported'
         ? ((r.changes[0]?.after as string[] | undefined) ?? []).map((id) => livePayload(record.story, { ...r, eventId: id }, byId.get(id)))
@@ -107,6 +107,7 @@ export interface LiveHubOptions {
 export class LiveHub {
   readonly #streams = new Map<string, Set<Stream>>();
   readonly #hints = new Map<string, Promise<void>>();
+  readonly #waiting = new Map<string, Promise<void>>();
   #count = 0;
   readonly #heartbeat: NodeJS.Timeout;
 
@@ -140,7 +141,11 @@ export class LiveHub {
    * process's readers have not had yet from the store and send it, once each, in order.
    */
   hint(slug: string): Promise<void> {
+    // hints that arrive while one is waiting to run add nothing: that one will read the latest
+    const waiting = this.#waiting.get(slug);
+    if (waiting) return waiting;
     const run = (this.#hints.get(slug) ?? Promise.resolve()).then(async () => {
+      this.#waiting.delete(slug);
       const set = this.#streams.get(slug);
       if (!set?.size) return;
       const after = Math.min(...[...set].map((s) => s.last));
@@ -156,6 +161,7 @@ export class LiveHub {
       }
     });
     const settled = run.catch(() => undefined);
+    this.#waiting.set(slug, run);
     this.#hints.set(slug, settled);
     void settled.then(() => {
       if (this.#hints.get(slug) === settled) this.#hints.delete(slug);

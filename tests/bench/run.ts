@@ -11,6 +11,11 @@
 // BENCH_APPENDS_10K (default 100), BENCH_OTHER_STORIES (default 100), BENCH_LOAD_SECONDS (default 3),
 // BENCH_BROWSER_LOADS (default 5), BENCH_STREAMS (default 1000), BENCH_LIVE_APPENDS (default 50),
 // BENCH_VISIBLE_APPENDS (default 10); CHROMIUM_PATH (default /usr/bin/chromium); BENCH_BROWSER=0 skips Chromium.
+//
+// Last, "Scale-out (PostgreSQL)" (scale-out.ts): two real instances on one database, a throwaway
+// cluster on loopback unless CHRONO_BENCH_DATABASE_URL names a server: fan-out from an edit on one
+// instance to readers on the other, writes/s (uncontended and one hot event), and open streams per
+// instance. BENCH_SCALE=0 skips it, BENCH_SCALE=only runs only it; its own knobs are in scale-out.ts.
 import { fork, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -30,6 +35,8 @@ import { LowdbStore } from '../../server/storage/lowdb-store.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { FromServer, ToServer } from './page-server.js';
 import type { FromClients, ToClients } from './sse-clients.js';
+import { abortScaleOut, benchScaleOut } from './scale-out.js';
+import { kib, latencyRow, log, median, mib, ms, passFail, percentile, printTable, type Row } from './table.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DEMO = JSON.parse(await readFile(path.join(HERE, '../../data/demo-story.json'), 'utf8')) as {
@@ -57,48 +64,14 @@ const STREAMS = int('BENCH_STREAMS', 1000);
 const LIVE_APPENDS = int('BENCH_LIVE_APPENDS', 50);
 const VISIBLE_APPENDS = int('BENCH_VISIBLE_APPENDS', 10);
 const USE_BROWSER = process.env.BENCH_BROWSER !== '0';
+/** '0' skips the scale-out (PostgreSQL) section; 'only' runs nothing else */
+const SCALE = process.env.BENCH_SCALE ?? '1';
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const ACCEPT_ENCODING = 'gzip, deflate, br';
 const TARGET_DEMO_BYTES = 16 * 1024;
 const TARGET_FIRST_EVENT_MS = 500;
 const TARGET_LIVE_P99_MS = 200;
-
-// ---------- statistics and output ----------
-
-function percentile(samples: readonly number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
-const median = (s: readonly number[]) => percentile(s, 50);
-const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
-
-type Row = { name: string; n?: number; p50?: number; p99?: number; max?: number; value?: string; target?: string; result?: string };
-
-function latencyRow(name: string, samples: readonly number[], extra: Partial<Row> = {}): Row {
-  return { name, n: samples.length, p50: median(samples), p99: percentile(samples, 99), max: Math.max(...samples), ...extra };
-}
-
-function printTable(rows: readonly (Row | string)[]): void {
-  const header = ['Measurement', 'n', 'p50 ms', 'p99 ms', 'max ms', 'Value', 'Target', 'Result'];
-  const right = [false, true, true, true, true, true, false, false];
-  const cells = rows.map((r) =>
-    typeof r === 'string'
-      ? r
-      : [r.name, r.n?.toString() ?? '', r.p50 === undefined ? '' : ms(r.p50), r.p99 === undefined ? '' : ms(r.p99),
-         r.max === undefined ? '' : ms(r.max), r.value ?? '', r.target ?? '', r.result ?? ''],
-  );
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (typeof c === 'string' ? 0 : c[i]!.length))));
-  const line = (c: readonly string[]) => c.map((v, i) => (right[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  console.log(line(header));
-  console.log(rule);
-  for (const c of cells) console.log(typeof c === 'string' ? (c === '' ? '' : `-- ${c}`) : line(c));
-}
-
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 // ---------- data ----------
 
@@ -351,7 +324,6 @@ async function withPageServer<T>(dataDir: string, label: string, fn: (child: Chi
 const sleep = (msec: number) => new Promise<void>((resolve) => setTimeout(resolve, msec));
 /** Wall-clock ms with sub-ms resolution, as page-server.ts and sse-clients.ts (and the page) compute it. */
 const epochMs = () => performance.timeOrigin + performance.now();
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const DEMO_SLUG = DEMO.story.slug;
 const VIEWPORT = { width: 1280, height: 900 };
 
@@ -804,6 +776,7 @@ const onSignal = () => {
   pageChild?.kill();
   sseChild?.kill();
   void browser?.close();
+  abortScaleOut();
   rmSync(ROOT, { recursive: true, force: true });
   process.exit(130);
 };
@@ -816,116 +789,128 @@ const loadAtStart = os.loadavg()[0]!;
 const stores: LowdbStore[] = [];
 
 try {
-  // Sanity: the generated events pass the real validation (a sample; createStory skips it).
-  const probe = makeStory('probe', 10_000, 'probe');
-  for (let i = 0; i < probe.events.length; i += 37) {
-    const { id, createdAt, updatedAt, version, ...input } = probe.events[i]!;
-    validateEvent({ ...input, id }, probe.story);
-  }
-
-  const TARGET = 'target';
-  const dirA = path.join(ROOT, 'lone');
-  const dirB = path.join(ROOT, 'crowded');
-  const dirC = path.join(ROOT, 'big');
-  const dirPage = path.join(ROOT, 'page');
-  const dirFloor = path.join(ROOT, 'floor');
-
-  log(`data under ${ROOT}`);
-  log('seeding (a): one 1,000-event story');
-  const storeA = await seed(dirA, [{ slug: TARGET, events: 1000, tag: 'a' }]);
-  stores.push(storeA);
-  log(`seeding (b): ${OTHER_STORIES} other 1,000-event stories + the 1,000-event target`);
-  const storeB = await seed(dirB, [
-    ...Array.from({ length: OTHER_STORIES }, (_, i) => ({ slug: `other-${i + 1}`, events: 1000, tag: `o${i + 1}` })),
-    { slug: TARGET, events: 1000, tag: 'b' },
-  ]);
-  stores.push(storeB);
-  if ((await storeB.listStories()).length !== OTHER_STORIES + 1) throw new Error('crowded store did not reopen with every story');
-  const fileSize1k = (await stat(path.join(dirA, 'stories', `${TARGET}.json`))).size;
-
-  // (a)/(b), plus a disk floor (a durable write of a tiny file), in alternating blocks.
-  const a = new Appender(storeA, TARGET);
-  const b = new Appender(storeB, TARGET);
-  const floorFile = new DurableJSONFile<{ n: number; pad: string }>(path.join(dirFloor, 'floor.json'));
-  await mkdir(dirFloor, { recursive: true });
-  const floor: number[] = [];
-  const floorWrites = async (count: number, record: boolean) => {
-    for (let i = 0; i < count; i++) {
-      const start = performance.now();
-      await floorFile.write({ n: i, pad: 'x'.repeat(1000) });
-      if (record) floor.push(performance.now() - start);
+  if (SCALE !== 'only') {
+    // Sanity: the generated events pass the real validation (a sample; createStory skips it).
+    const probe = makeStory('probe', 10_000, 'probe');
+    for (let i = 0; i < probe.events.length; i += 37) {
+      const { id, createdAt, updatedAt, version, ...input } = probe.events[i]!;
+      validateEvent({ ...input, id }, probe.story);
     }
-  };
-  await a.run(WARMUP, false);
-  await b.run(WARMUP, false);
-  await floorWrites(WARMUP, false);
-  const perBlock = Math.ceil(APPENDS / BLOCKS);
-  log(`appends (a)/(b): ${BLOCKS} alternating blocks of ${perBlock}`);
-  for (let block = 0; block < BLOCKS; block++) {
-    const order = block % 2 === 0 ? [a, b] : [b, a];
-    for (const appender of order) await appender.run(perBlock);
-    await floorWrites(5, true);
-  }
 
-  log('seeding (c): one 10,000-event story');
-  const storeC = await seed(dirC, [{ slug: TARGET, events: 10_000, tag: 'c' }]);
-  stores.push(storeC);
-  const fileSize10k = (await stat(path.join(dirC, 'stories', `${TARGET}.json`))).size;
-  const c = new Appender(storeC, TARGET);
-  await c.run(3, false);
-  log(`appends (c): ${APPENDS_10K}`);
-  await c.run(APPENDS_10K);
+    const TARGET = 'target';
+    const dirA = path.join(ROOT, 'lone');
+    const dirB = path.join(ROOT, 'crowded');
+    const dirC = path.join(ROOT, 'big');
+    const dirPage = path.join(ROOT, 'page');
+    const dirFloor = path.join(ROOT, 'floor');
 
-  const p50a = median(a.samples);
-  const p50b = median(b.samples);
-  const ratio = p50b / p50a;
-  const target1 = `append p50 ≤ ${TARGET_P50_MS} ms at 1,000 events`;
-  rows.push(`Append via StoryService.appendEvent → LowdbStore (fsync); 1,000-event file ≈ ${kib(fileSize1k)}, 10,000-event ≈ ${kib(fileSize10k)}`);
-  rows.push(latencyRow('(a) 1,000-event story, alone in data dir', a.samples, { target: target1, result: passFail(p50a <= TARGET_P50_MS) }));
-  rows.push(
-    latencyRow(`(b) 1,000-event story + ${OTHER_STORIES} × 1,000-event stories`, b.samples, { target: target1, result: passFail(p50b <= TARGET_P50_MS) }),
-  );
-  rows.push({
-    name: 'ratio (b)/(a) of p50',
-    value: `${ratio.toFixed(2)}×`,
-    target: `with/without other stories ratio ≤ ${TARGET_RATIO}`,
-    result: passFail(ratio <= TARGET_RATIO),
-  });
-  rows.push(latencyRow('(c) 10,000-event story, alone', c.samples));
-  rows.push(latencyRow('disk floor: durable write of a 1 KiB file', floor, { value: 'reference' }));
+    log(`data under ${ROOT}`);
+    log('seeding (a): one 1,000-event story');
+    const storeA = await seed(dirA, [{ slug: TARGET, events: 1000, tag: 'a' }]);
+    stores.push(storeA);
+    log(`seeding (b): ${OTHER_STORIES} other 1,000-event stories + the 1,000-event target`);
+    const storeB = await seed(dirB, [
+      ...Array.from({ length: OTHER_STORIES }, (_, i) => ({ slug: `other-${i + 1}`, events: 1000, tag: `o${i + 1}` })),
+      { slug: TARGET, events: 1000, tag: 'b' },
+    ]);
+    stores.push(storeB);
+    if ((await storeB.listStories()).length !== OTHER_STORIES + 1) throw new Error('crowded store did not reopen with every story');
+    const fileSize1k = (await stat(path.join(dirA, 'stories', `${TARGET}.json`))).size;
 
-  for (const s of stores.splice(0)) await s.close();
-
-  // ---------- page ----------
-  log('seeding the page story: 1,000 events');
-  await (await seed(dirPage, [{ slug: TARGET, events: 1000, tag: 'page' }])).close();
-  rows.push('');
-  rows.push(`GET /stories/:slug, 1,000 events, the composed app (as npm start) in a child process on 127.0.0.1`);
-  await benchPage(dirPage, `/stories/${TARGET}`, 'page', process.env, rows);
-
-  // ---------- browser and live ----------
-  if (USE_BROWSER) {
-    log('launching Chromium');
-    browser = await launchBrowser();
-  }
-  const dirDemo = path.join(ROOT, 'demo');
-  await mkdir(dirDemo, { recursive: true });
-  rows.push('');
-  await withPageServer(dirDemo, 'demo page (empty data dir: the server loads the demo story)', async (child, port) => {
-    await benchDemoTransfer(port, rows);
-    if (browser) {
-      rows.push('');
-      await benchAppendToVisible(browser, child, port, rows);
+    // (a)/(b), plus a disk floor (a durable write of a tiny file), in alternating blocks.
+    const a = new Appender(storeA, TARGET);
+    const b = new Appender(storeB, TARGET);
+    const floorFile = new DurableJSONFile<{ n: number; pad: string }>(path.join(dirFloor, 'floor.json'));
+    await mkdir(dirFloor, { recursive: true });
+    const floor: number[] = [];
+    const floorWrites = async (count: number, record: boolean) => {
+      for (let i = 0; i < count; i++) {
+        const start = performance.now();
+        await floorFile.write({ n: i, pad: 'x'.repeat(1000) });
+        if (record) floor.push(performance.now() - start);
+      }
+    };
+    await a.run(WARMUP, false);
+    await b.run(WARMUP, false);
+    await floorWrites(WARMUP, false);
+    const perBlock = Math.ceil(APPENDS / BLOCKS);
+    log(`appends (a)/(b): ${BLOCKS} alternating blocks of ${perBlock}`);
+    for (let block = 0; block < BLOCKS; block++) {
+      const order = block % 2 === 0 ? [a, b] : [b, a];
+      for (const appender of order) await appender.run(perBlock);
+      await floorWrites(5, true);
     }
-  });
-  await withPageServer(dirPage, '1,000-event story: Chromium loads, then live fan-out', async (child, port) => {
-    if (browser) {
-      rows.push('');
-      await benchFirstEvent(browser, child, port, TARGET, rows);
-    }
+
+    log('seeding (c): one 10,000-event story');
+    const storeC = await seed(dirC, [{ slug: TARGET, events: 10_000, tag: 'c' }]);
+    stores.push(storeC);
+    const fileSize10k = (await stat(path.join(dirC, 'stories', `${TARGET}.json`))).size;
+    const c = new Appender(storeC, TARGET);
+    await c.run(3, false);
+    log(`appends (c): ${APPENDS_10K}`);
+    await c.run(APPENDS_10K);
+
+    const p50a = median(a.samples);
+    const p50b = median(b.samples);
+    const ratio = p50b / p50a;
+    const target1 = `append p50 ≤ ${TARGET_P50_MS} ms at 1,000 events`;
+    rows.push(`Append via StoryService.appendEvent → LowdbStore (fsync); 1,000-event file ≈ ${kib(fileSize1k)}, 10,000-event ≈ ${kib(fileSize10k)}`);
+    rows.push(latencyRow('(a) 1,000-event story, alone in data dir', a.samples, { target: target1, result: passFail(p50a <= TARGET_P50_MS) }));
+    rows.push(
+      latencyRow(`(b) 1,000-event story + ${OTHER_STORIES} × 1,000-event stories`, b.samples, { target: target1, result: passFail(p50b <= TARGET_P50_MS) }),
+    );
+    rows.push({
+      name: 'ratio (b)/(a) of p50',
+      value: `${ratio.toFixed(2)}×`,
+      target: `with/without other stories ratio ≤ ${TARGET_RATIO}`,
+      result: passFail(ratio <= TARGET_RATIO),
+    });
+    rows.push(latencyRow('(c) 10,000-event story, alone', c.samples));
+    rows.push(latencyRow('disk floor: durable write of a 1 KiB file', floor, { value: 'reference' }));
+
+    for (const s of stores.splice(0)) await s.close();
+
+    // ---------- page ----------
+    log('seeding the page story: 1,000 events');
+    await (await seed(dirPage, [{ slug: TARGET, events: 1000, tag: 'page' }])).close();
     rows.push('');
-    await benchLiveFanout(child, port, TARGET, rows);
-  });
+    rows.push(`GET /stories/:slug, 1,000 events, the composed app (as npm start) in a child process on 127.0.0.1`);
+    await benchPage(dirPage, `/stories/${TARGET}`, 'page', process.env, rows);
+
+    // ---------- browser and live ----------
+    if (USE_BROWSER) {
+      log('launching Chromium');
+      browser = await launchBrowser();
+    }
+    const dirDemo = path.join(ROOT, 'demo');
+    await mkdir(dirDemo, { recursive: true });
+    rows.push('');
+    await withPageServer(dirDemo, 'demo page (empty data dir: the server loads the demo story)', async (child, port) => {
+      await benchDemoTransfer(port, rows);
+      if (browser) {
+        rows.push('');
+        await benchAppendToVisible(browser, child, port, rows);
+      }
+    });
+    await withPageServer(dirPage, '1,000-event story: Chromium loads, then live fan-out', async (child, port) => {
+      if (browser) {
+        rows.push('');
+        await benchFirstEvent(browser, child, port, TARGET, rows);
+      }
+      rows.push('');
+      await benchLiveFanout(child, port, TARGET, rows);
+    });
+  }
+
+  // ---------- scale-out: two instances on PostgreSQL ----------
+  if (SCALE !== '0') {
+    // a failure here still prints the rest of the table
+    await benchScaleOut(rows, { root: ROOT, makeStory }).catch((error: unknown) => {
+      console.error(error);
+      rows.push('', `Scale-out (PostgreSQL): FAILED: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      process.exitCode = 1;
+    });
+  }
 } finally {
   await browser?.close();
   browser = undefined;

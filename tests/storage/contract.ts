@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from '../../server/domain/errors.js';
 import type { StoryChange } from '../../server/domain/revisions.js';
 import type { ChronoEvent, Story } from '../../server/domain/types.js';
-import type { Store } from '../../server/storage/store.js';
+import type { Store, StoryRecord } from '../../server/storage/store.js';
 
 export interface StoreHarness {
   open(): Promise<Store>;
@@ -152,6 +152,27 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
       expect(record.events.map((e) => e.id)).toEqual(['two']);
       expect(record.revisions.map((r) => r.kind)).toEqual(['story.created', 'event.deleted', 'story.updated']);
       await expect(store.commit('a', { kind: 'story.updated', story: fields, expectedVersion: 2, changes: [], at: '2023-11-23T00:00:00.000Z', actor: 'x' })).rejects.toMatchObject({ code: 'version_mismatch' });
+    });
+
+    it('never lets a read see a change half-made, while edits commit', async () => {
+      await store.createStory(makeStory('a'), [makeEvent('one')]);
+      const edits = (async () => {
+        for (let v = 1; v <= 20; v++) {
+          const event = { ...makeEvent('one'), title: `v${v + 1}`, version: v + 1 };
+          await store.commit('a', { kind: 'event.updated', event, expectedVersion: v, changes: [], at: '2023-11-22T00:00:00.000Z', actor: 'x' });
+        }
+      })();
+      const reads: StoryRecord[] = [];
+      const reading = (async () => {
+        for (let i = 0; i < 40; i++) reads.push((await store.getStory('a'))!);
+      })();
+      await Promise.all([edits, reading]);
+      for (const record of reads) {
+        // the story's version is its last revision's, and the event is as that revision left it
+        expect(record.revisions.at(-1)!.storyVersion).toBe(record.story.version);
+        expect(record.events[0]!.version).toBe(1 + record.revisions.filter((r) => r.eventId === 'one').length);
+        expect(record.events[0]!.title).toBe(record.story.version === 1 ? 'Event one' : `v${record.story.version}`);
+      }
     });
 
     const persistent = harness().reopen !== undefined;
