@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ROLES, USER_NAME_PATTERN, type Actor, type ApiToken, type Role, type Session, type User } from '../domain/accounts.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { AccountStore } from '../storage/account-store.js';
@@ -42,7 +43,8 @@ export class AccountService {
     const user = await this.deps.accounts.getUser(userName);
     if (!user || user.disabled) throw new NotFoundError('user', userName);
     const token = `chrono_${randomToken(32)}`;
-    const record: ApiToken = { id: randomToken(6), userName, label, hash: sha256(token), createdAt: this.#now() };
+    // hex: an id must never start with '-', or the CLI would read it as an option
+    const record: ApiToken = { id: randomBytes(5).toString('hex'), userName, label, hash: sha256(token), createdAt: this.#now() };
     await this.deps.accounts.putToken(record);
     return { token, record };
   }

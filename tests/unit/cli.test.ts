@@ -241,3 +241,14 @@ describe('chrono CLI end to end', () => {
     expect((await chrono(['user', 'list'], dir)).stdout).not.toContain('eve');
   }, 90_000);
 });
+
+describe('token ids', () => {
+  it('never start with "-", so `chrono token revoke <id>` never reads one as an option', async () => {
+    const accounts = new AccountService({ accounts: new MemoryAccountStore(), clock: fixedClock('2023-11-20T13:02:00.000Z') });
+    await accounts.createUser('ids', 'editor', 'correct horse battery staple');
+    for (let i = 0; i < 200; i++) {
+      const { record } = await accounts.createToken('ids', '');
+      expect(record.id).toMatch(/^[0-9a-f]+$/);
+    }
+  });
+});
