@@ -483,7 +483,7 @@ test('an "as of" embed shows its date and does not update live', async () => {
   await waitFitted(live, 'the live iframe to fit its content', (f) => f.height !== DEFAULT_HEIGHT);
 
   const added = await api.append({ date: '2023-11-22T10:00', title: 'Le nouveau conseil d’administration se réunit' });
-  await live.frame.locator(`article#${added.id}`).waitFor();
+  await live.frame.locator(`article#${added.id}`).waitFor({ timeout: 20_000 }); // generous: CI machines are shared
   expect(await frozen.frame.locator(`article#${added.id}`).count()).toBe(0);
   expect((await articleIds(frozen.frame)).sort()).toEqual(latestDemo.sort());
   expect(await heightOf(frozen.iframe)).toBe(frozenFit.height);
