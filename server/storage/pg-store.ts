@@ -34,7 +34,7 @@ export class PgStore implements Store {
     return new PgStore(pool);
   }
 
-  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -42,7 +42,7 @@ export class PgStore implements Store {
       throw storageError(error);
     }
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       const result = await work(client);
       await client.query('COMMIT');
       return result;
@@ -84,27 +84,7 @@ export class PgStore implements Store {
   getStory(slug: string): Promise<StoryRecord | undefined> {
     // three queries, one snapshot: a commit landing between them must not pair a new
     // revision with the event as it was before it
-    return this.#snapshot((client) => readRecord(client, slug));
-  }
-
-  async #snapshot<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw storageError(error);
-    }
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw storageError(error);
-    } finally {
-      client.release();
-    }
+    return this.#transaction((client) => readRecord(client, slug), 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
   createStory(story: Story, events: readonly ChronoEvent[] = [], actor = 'system'): Promise<StoryRecord> {
