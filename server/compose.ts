@@ -44,7 +44,7 @@ export async function compose(config: Config, logger: Logger, clock: Clock = sys
     store = await LowdbStore.open(config.dataDir);
     accountStore = await LowdbAccountStore.open(config.dataDir);
   }
-  const live = new LiveHub({ load: (slug) => store.getStory(slug), maxStreams: config.maxStreams, heartbeatMs: 15_000, maxReplay: MAX_REPLAY });
+  const live = new LiveHub({ changesSince: (slug, after) => store.changesSince(slug, after), maxStreams: config.maxStreams, heartbeatMs: 15_000, maxReplay: MAX_REPLAY });
   const service = new StoryService({ store, clock, ...(pgStore ? {} : { publish: live.publish }) });
   const accounts = new AccountService({ accounts: accountStore, clock });
 

@@ -128,13 +128,13 @@ export class StoryService {
     actor: Actor,
     correction?: { note: unknown },
   ): Promise<{ record: StoryRecord; event: ChronoEvent }> {
-    const { record: current, event: before } = await this.getEvent(slug, id);
+    const { story, event: before } = await this.#eventOf(slug, id);
     if (before.retraction) throw new ConflictError('event_retracted', 'A retracted event cannot be edited', 'id');
     const note = correction ? requireNote(correction.note, 'correction.note') : undefined;
     if (typeof patch === 'object' && patch !== null && Object.hasOwn(patch, 'id')) {
       throw new ValidationError([{ field: 'id', code: 'immutable', message: 'an event keeps its id; retract it and add a new one instead' }]);
     }
-    const input = validateEvent(mergePatch(pick(before, EVENT_FIELDS), patch), current.story);
+    const input = validateEvent(mergePatch(pick(before, EVENT_FIELDS), patch), story);
     const at = this.#now();
     const after: ChronoEvent = withoutUndefined({
       ...input,
@@ -146,7 +146,7 @@ export class StoryService {
     });
     const changes = diff(pick(before, EVENT_FIELDS), pick(after, EVENT_FIELDS));
     if (before.version !== expectedVersion) throw staleError('event', expectedVersion, before.version);
-    if (changes.length === 0 && !note) return { record: current, event: before };
+    if (changes.length === 0 && !note) return { record: await this.getStory(slug), event: before };
     const kind = note ? 'event.corrected' : 'event.updated';
     const record = await this.#commit(slug, { kind, event: after, expectedVersion, changes, note, at, actor: actor.name });
     return { record, event: after };
@@ -154,7 +154,7 @@ export class StoryService {
 
   /** Keeps the event as a public tombstone with the reason. */
   async retractEvent(slug: string, id: string, reason: unknown, actor: Actor, expectedVersion?: number): Promise<{ record: StoryRecord; event: ChronoEvent }> {
-    const { event: before } = await this.getEvent(slug, id);
+    const { event: before } = await this.#eventOf(slug, id);
     if (before.retraction) throw new ConflictError('event_retracted', 'This event is already retracted', 'id');
     const note = requireNote(reason, 'reason');
     const at = this.#now();
@@ -167,7 +167,7 @@ export class StoryService {
   /** Removes an event outright (admins only); the revision keeps what it was. */
   async deleteEvent(slug: string, id: string, actor: Actor): Promise<StoryRecord> {
     if (!canAdminister(actor)) throw new ForbiddenError('Only admins delete events; editors retract them');
-    const { event } = await this.getEvent(slug, id);
+    const { event } = await this.#eventOf(slug, id);
     const changes = [{ field: 'event', before: event, after: null }];
     return this.#commit(slug, { kind: 'event.deleted', eventId: id, changes, at: this.#now(), actor: actor.name });
   }
@@ -205,6 +205,21 @@ export class StoryService {
     if (existing) await this.#commit(target.slug, { kind: 'events.imported', events, at, actor: actor.name });
     else this.#publish(await this.deps.store.createStory(story, events, actor.name));
     return { ...report, stored: true };
+  }
+
+  /** A story and one event, without loading the rest of the story (which may be long). */
+  async #eventOf(slug: string, id: string): Promise<{ story: Story; event: ChronoEvent }> {
+    const found = await this.deps.store.getEvent(slug, id);
+    if (!found) throw new NotFoundError('story', slug);
+    if (!found.event) throw new NotFoundError('event', id);
+    return { story: found.story, event: found.event };
+  }
+
+  /** What a reader at version `after` missed (see Store.changesSince). */
+  async changesSince(slug: string, after: number): Promise<StoryRecord> {
+    const record = await this.deps.store.changesSince(slug, after);
+    if (!record) throw new NotFoundError('story', slug);
+    return record;
   }
 
   async #commit(slug: string, change: StoryChange): Promise<StoryRecord> {

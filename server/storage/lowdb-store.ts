@@ -44,6 +44,16 @@ export class LowdbStore implements Store {
     return [...this.#dbs.values()].map((db) => summaryOf(db.data)).sort(byRecentUpdate);
   }
 
+  async getEvent(slug: string, id: string) {
+    const record = await this.getStory(slug);
+    return record && { story: record.story, event: record.events.find((e) => e.id === id) };
+  }
+
+  /** Everything is in memory already: the whole record answers. */
+  changesSince(slug: string, _after?: number): Promise<StoryRecord | undefined> {
+    return this.getStory(slug);
+  }
+
   async getStory(slug: string): Promise<StoryRecord | undefined> {
     return this.#dbs.get(slug)?.data;
   }

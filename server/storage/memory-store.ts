@@ -12,6 +12,16 @@ export class MemoryStore implements Store {
     return [...this.#records.values()].map(summaryOf).sort(byRecentUpdate);
   }
 
+  async getEvent(slug: string, id: string) {
+    const record = await this.getStory(slug);
+    return record && { story: record.story, event: record.events.find((e) => e.id === id) };
+  }
+
+  /** Everything is in memory already: the whole record answers. */
+  changesSince(slug: string, _after?: number): Promise<StoryRecord | undefined> {
+    return this.getStory(slug);
+  }
+
   async getStory(slug: string): Promise<StoryRecord | undefined> {
     return this.#records.get(slug);
   }

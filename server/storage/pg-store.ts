@@ -87,6 +87,30 @@ export class PgStore implements Store {
     return this.#transaction((client) => readRecord(client, slug), 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
+  getEvent(slug: string, id: string): Promise<{ story: Story; event: ChronoEvent | undefined } | undefined> {
+    return this.#read(async () => {
+      const story = await this.pool.query<{ data: Story }>('SELECT data FROM stories WHERE slug = $1', [slug]);
+      if (!story.rows[0]) return undefined;
+      const event = await this.pool.query<{ data: ChronoEvent }>('SELECT data FROM events WHERE story_slug = $1 AND id = $2', [slug, id]);
+      return { story: story.rows[0].data, event: event.rows[0]?.data };
+    });
+  }
+
+  /** Only the revisions after `after` and the events they name, in one snapshot. */
+  changesSince(slug: string, after: number): Promise<StoryRecord | undefined> {
+    return this.#transaction(async (client) => {
+      const story = await client.query<{ data: Story }>('SELECT data FROM stories WHERE slug = $1', [slug]);
+      if (!story.rows[0]) return undefined;
+      const from = Math.min(after, 2_147_483_647); // story_version is an integer column
+      const revisions = (await client.query<{ data: Revision }>('SELECT data FROM revisions WHERE story_slug = $1 AND story_version > $2 ORDER BY seq', [slug, from])).rows.map((r) => r.data);
+      const ids = [...new Set(revisions.flatMap((r) => (r.eventId ? [r.eventId] : r.kind === 'events.imported' ? ((r.changes[0]?.after as string[] | undefined) ?? []) : [])))];
+      const events = ids.length
+        ? (await client.query<{ data: ChronoEvent }>('SELECT data FROM events WHERE story_slug = $1 AND id = ANY($2) ORDER BY seq', [slug, ids])).rows.map((r) => r.data)
+        : [];
+      return { story: story.rows[0].data, events, revisions };
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
   createStory(story: Story, events: readonly ChronoEvent[] = [], actor = 'system'): Promise<StoryRecord> {
     return this.#transaction(async (client) => {
       const record = newRecord(story, events, actor);

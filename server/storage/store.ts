@@ -17,6 +17,13 @@ export interface StoryRecord {
 export interface Store {
   listStories(): Promise<StorySummary[]>;
   getStory(slug: string): Promise<StoryRecord | undefined>;
+  /** A story and one of its events (event undefined when it has none by that id), without the rest. */
+  getEvent(slug: string, id: string): Promise<{ story: Story; event: ChronoEvent | undefined } | undefined>;
+  /**
+   * What a reader at version `after` missed: the story, at least the revisions after `after`,
+   * and at least the events those revisions name, as they now are (an adapter may return more).
+   */
+  changesSince(slug: string, after: number): Promise<StoryRecord | undefined>;
   /** Rejects with ConflictError `story_exists` when the slug is taken. */
   createStory(story: Story, events?: readonly ChronoEvent[], actor?: string): Promise<StoryRecord>;
   /**

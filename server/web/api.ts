@@ -33,8 +33,9 @@ export function readApiRoutes(service: StoryService): Router {
 
   // what a polling reader (or an edge cache) missed since a version: the same messages as the live stream
   router.get('/stories/:slug/changes', async (req, res) => {
-    const record = await service.getStory(req.params.slug);
-    const after = parseVersion(req.query.after) ?? record.story.version;
+    const requested = parseVersion(req.query.after);
+    const record = await service.changesSince(req.params.slug, requested ?? Number.MAX_SAFE_INTEGER);
+    const after = requested ?? record.story.version;
     const version = record.story.version;
     const tooFar = version - after > MAX_REPLAY;
     res.set({ 'Surrogate-Key': `story-${record.story.slug}`, 'Cache-Tag': `story-${record.story.slug}` });

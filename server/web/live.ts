@@ -96,7 +96,8 @@ interface Stream {
 }
 
 export interface LiveHubOptions {
-  load: (slug: string) => Promise<StoryRecord | undefined>;
+  /** what a reader at version `after` missed (Store.changesSince) */
+  changesSince: (slug: string, after: number) => Promise<StoryRecord | undefined>;
   maxStreams: number;
   heartbeatMs: number;
   /** a reader further behind than this is told to reload instead of replaying */
@@ -149,7 +150,7 @@ export class LiveHub {
       const set = this.#streams.get(slug);
       if (!set?.size) return;
       const after = Math.min(...[...set].map((s) => s.last));
-      const record = await this.options.load(slug);
+      const record = await this.options.changesSince(slug, after);
       if (!record || record.story.version <= after) return;
       const missed = missedSince(record, after);
       const refetch = missed.some((p) => p.kind === 'events.imported') || record.story.version - after > this.options.maxReplay;
@@ -196,7 +197,9 @@ export class LiveHub {
     res.on('error', () => this.#drop(slug, stream));
     req.on('close', () => this.#drop(slug, stream));
 
-    const record = await this.options.load(slug);
+    // a stream already open cannot become an error page: if the store fails, end it and let
+    // the reader reconnect (with Last-Event-ID) a moment later
+    const record = await this.options.changesSince(slug, after ?? Number.MAX_SAFE_INTEGER).catch(() => undefined);
     if (!record) return void res.end();
     const current = record.story.version;
     if (after !== undefined && after < current) {

@@ -16,7 +16,7 @@ export const DEMO_SLUG = 'openai-limogeage-sam-altman';
 export async function demoApp(options: { demo?: boolean; maxStreams?: number; heartbeatMs?: number; onChange?: (change: Change) => void } = {}) {
   const store = new MemoryStore();
   const clock = fixedClock('2023-11-20T13:02:00.000Z');
-  const live = new LiveHub({ load: (slug) => store.getStory(slug), maxStreams: options.maxStreams ?? 100, heartbeatMs: options.heartbeatMs ?? 15_000, maxReplay: 500 });
+  const live = new LiveHub({ changesSince: (slug, after) => store.changesSince(slug, after), maxStreams: options.maxStreams ?? 100, heartbeatMs: options.heartbeatMs ?? 15_000, maxReplay: 500 });
   const service = new StoryService({
     store,
     clock,

@@ -54,7 +54,7 @@ async function customApp(options: { maxReplay?: number; gate?: 'snapshot-before'
   let loading!: () => void;
   const loadStarted = new Promise<void>((r) => (loading = r));
   const live = new LiveHub({
-    load: async (slug): Promise<StoryRecord | undefined> => {
+    changesSince: async (slug): Promise<StoryRecord | undefined> => {
       loading();
       if (!options.gate) return store.getStory(slug);
       if (options.gate === 'snapshot-before') {

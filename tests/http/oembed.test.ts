@@ -29,7 +29,7 @@ const oembed = (app: Express, params: Record<string, string>, host = HOST) => ge
 async function baseUrlApp() {
   const store = new MemoryStore();
   const clock = fixedClock('2023-11-20T13:02:00.000Z');
-  const live = new LiveHub({ load: (slug) => store.getStory(slug), maxStreams: 100, heartbeatMs: 15_000, maxReplay: 500 });
+  const live = new LiveHub({ changesSince: (slug, after) => store.changesSince(slug, after), maxStreams: 100, heartbeatMs: 15_000, maxReplay: 500 });
   const service = new StoryService({ store, clock, publish: (change) => live.publish(change) });
   await loadDemoIfEmpty(service, path.join(APP_ROOT, 'data', 'demo-story.json'));
   const accounts = new AccountService({ accounts: new MemoryAccountStore(), clock });

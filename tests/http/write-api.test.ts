@@ -40,7 +40,7 @@ async function publishingApp() {
   const store = new MemoryStore();
   const clock = fixedClock(NOW);
   const changes: Change[] = [];
-  const live = new LiveHub({ load: (slug) => store.getStory(slug), maxStreams: 100, heartbeatMs: 15_000, maxReplay: 500 });
+  const live = new LiveHub({ changesSince: (slug, after) => store.changesSince(slug, after), maxStreams: 100, heartbeatMs: 15_000, maxReplay: 500 });
   const publish = (change: Change) => {
     changes.push(change);
     live.publish(change);

@@ -175,6 +175,31 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
       }
     });
 
+    it('gives one event with its story, without the rest', async () => {
+      await store.createStory(makeStory('a'), [makeEvent('one'), makeEvent('two')]);
+      expect(await store.getEvent('a', 'two')).toEqual({ story: makeStory('a'), event: makeEvent('two') });
+      expect(await store.getEvent('a', 'nope')).toEqual({ story: makeStory('a'), event: undefined });
+      expect(await store.getEvent('ghost', 'one')).toBeUndefined();
+    });
+
+    it('gives what a reader missed: every revision after a version, and the events they name as they now are', async () => {
+      await store.createStory(makeStory('a'), [makeEvent('old')]);
+      await store.commit('a', created(makeEvent('one'), '2023-11-21T08:00:00.000Z'));
+      await store.commit('a', created(makeEvent('two'), '2023-11-21T09:00:00.000Z'));
+      const edited = { ...makeEvent('one'), title: 'One, edited', version: 2 };
+      await store.commit('a', { kind: 'event.updated', event: edited, expectedVersion: 1, changes: [], at: '2023-11-21T10:00:00.000Z', actor: 'x' });
+      const missed = await store.changesSince('a', 2);
+      expect(missed?.story.version).toBe(4);
+      expect(missed?.revisions.filter((r) => r.storyVersion > 2).map((r) => [r.storyVersion, r.eventId])).toEqual([
+        [3, 'two'],
+        [4, 'one'],
+      ]);
+      expect(missed?.events.find((e) => e.id === 'one')).toEqual(edited);
+      expect(missed?.events.find((e) => e.id === 'two')).toEqual(makeEvent('two'));
+      expect((await store.changesSince('a', 4))?.revisions.filter((r) => r.storyVersion > 4)).toEqual([]);
+      expect(await store.changesSince('ghost', 0)).toBeUndefined();
+    });
+
     const persistent = harness().reopen !== undefined;
     if (persistent) it('still has everything after a reopen', async () => {
       await store.createStory(makeStory('a'), [makeEvent('one')]);
