@@ -126,7 +126,7 @@ export function pageRoutes(service: StoryService, live: LiveHub, baseUrl: string
   });
 
   router.get('/stories/:slug/live', async (req, res) => {
-    await service.getStory(req.params.slug);
+    await service.changesSince(req.params.slug, Number.MAX_SAFE_INTEGER); // a 404 for an unknown story, cheaply
     const after = parseVersion(req.get('last-event-id')) ?? parseVersion(req.query.since);
     await live.open(req.params.slug, req, res, after);
   });
