@@ -8,14 +8,16 @@ export function testDatabaseUrl(): string {
   return url;
 }
 
-/** A new empty database on the test cluster, and a way to drop it. */
-export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = testDatabaseUrl();
+/** A new empty database on the test cluster (or next to `admin`'s), and a way to drop it. */
+export async function freshDatabase(admin = testDatabaseUrl()): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `chrono_t_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
   const url = new URL(admin);
   url.pathname = `/${name}`;
   return {

@@ -2,7 +2,7 @@
 // `node --import tsx server/index.ts` as in tests/scale/instances.ts, production settings,
 // 127.0.0.1 and PORT=0; plus --expose-gc and instance-probe.ts, which only reports memory after
 // GC on SIGUSR2) on one PostgreSQL database: a throwaway cluster on loopback started for
-// the run (pg-cluster.ts), or a fresh database on CHRONO_BENCH_DATABASE_URL's server.
+// the run (tests/global-setup.ts), or a fresh database on CHRONO_BENCH_DATABASE_URL's server.
 //   1. fan-out: PATCH through B's bearer API → a few SSE readers on A, at 1 and at 10 edits/s
 //      (open loop: an edit is sent on schedule whether or not the previous one has answered);
 //      the same at 10 edits/s through A for comparison;
@@ -27,7 +27,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { ChronoEvent, Story } from '../../server/domain/types.js';
 import { PgStore } from '../../server/storage/pg-store.js';
-import { findPgBin, freshDatabase, startCluster, type Cluster } from './pg-cluster.js';
+import { findPgBin, startCluster, type Cluster } from '../global-setup.js';
+import { freshDatabase } from '../pg.js';
 import type { FromClients, ToClients } from './sse-clients.js';
 import { kib, latencyRow, log, mib, passFail, percentile, type Rows } from './table.js';
 
@@ -353,7 +354,8 @@ export async function benchScaleOut(out: Rows, ctx: ScaleContext): Promise<void>
       adminUrl = cluster.url;
       where = `a throwaway PostgreSQL ${bin!.version} cluster on 127.0.0.1 (${DURABLE ? 'fsync and synchronous_commit on' : 'fsync and synchronous_commit OFF'})`;
     }
-    const fresh = await freshDatabase(adminUrl);
+    // a role that may not create databases gets its bench stories in its own database
+    const fresh = await freshDatabase(adminUrl).catch(() => undefined);
     const databaseUrl = fresh?.url ?? adminUrl;
     drop = fresh?.drop;
     // with a database of someone else's, names that cannot collide with what is there
