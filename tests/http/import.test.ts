@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { toCsv, toTimelineJs, MAX_IMPORT_BYTES } from '../../server/web/interchange.js';
 import { DEMO_SLUG, demoApp } from './harness.js';
 import { login, PASSWORD, sessionCsrf } from './sessions.js';
+import { BAD_CSV } from '../fixtures/csv.js';
 
 const TEMPLATE_CSV = [
   'Year,Month,Day,Time,End Year,End Month,End Day,End Time,Display Date,Headline,Text,Media,Media Credit,Media Caption,Media Thumbnail,Type,Group,Background',
@@ -14,15 +15,6 @@ const TEMPLATE_CSV = [
   '1961,4,12,,,,,,,Gagarine en orbite,,,,,,,,',
 ].join('\r\n');
 
-/** Spreadsheet lines 3, 4 and 5 are wrong; 2 and 6 are fine. */
-const BAD_CSV = [
-  'Year,Month,Day,Time,End Year,End Month,End Day,End Time,Display Date,Headline,Text,Time Zone',
-  '2023,11,20,,,,,,,Une ligne correcte,,',
-  '2023,02,30,,,,,,,Un 30 février,,',
-  '2023,11,21,,,,,,,,Sans titre,',
-  '2023,11,22,10:00,,,,,,Un fuseau inconnu,,Mars/Olympus_Mons',
-  '2023,11,23,,,,,,,Une autre ligne correcte,,',
-].join('\n');
 
 async function setup() {
   const h = await demoApp();

@@ -23,6 +23,7 @@ import {
   toTimelineJs,
   type ParsedImport,
 } from '../../server/web/interchange.js';
+import { BAD_CSV } from '../fixtures/csv.js';
 
 const DEMO_SLUG = 'openai-limogeage-sam-altman';
 const ACTOR = { name: 't', role: 'admin' } as const;
@@ -213,15 +214,6 @@ describe('a TimelineJS template sheet without Chrono’s columns', () => {
   });
 });
 
-/** Line 1 is the header: the rows are the spreadsheet's lines 2 to 6. */
-const BAD_CSV = [
-  'Year,Month,Day,Time,End Year,End Month,End Day,End Time,Display Date,Headline,Text,Time Zone',
-  '2023,11,20,,,,,,,Une ligne correcte,,',
-  '2023,02,30,,,,,,,Un 30 février,,',
-  '2023,11,21,,,,,,,,Sans titre,',
-  '2023,11,22,10:00,,,,,,Un fuseau inconnu,,Mars/Olympus_Mons',
-  '2023,11,23,,,,,,,Une autre ligne correcte,,',
-].join('\n');
 
 describe('a file with bad rows', () => {
   it('gets a report naming each bad row by its spreadsheet line, and stores nothing', async () => {
